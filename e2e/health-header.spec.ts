@@ -1,0 +1,53 @@
+import { expect, test } from '@playwright/test';
+import { startE2EConsole, type E2EConsole } from './console';
+
+let c: E2EConsole;
+test.beforeAll(async () => {
+  c = await startE2EConsole();
+});
+test.afterAll(async () => {
+  await c?.stop();
+});
+
+test('the console loads and its header follows Redis going down and coming back', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(`${c.url}/#token=${c.token}`);
+  await expect(page.getByRole('heading', { name: 'WhisperX Console' })).toBeVisible();
+  const redis = page.getByTestId('badge-redis');
+  await expect(redis).toHaveAttribute('data-state', 'up');
+  await expect(page.getByTestId('badge-api')).toHaveAttribute('data-state', 'up');
+  await expect(page.getByTestId('profile')).toContainText('cpu');
+  await page.screenshot({ path: 'test-results/e2e/header-healthy.png' });
+
+  await c.redis.stop();
+  await expect(redis).toHaveAttribute('data-state', 'down');
+  await expect(page.getByTestId('overall')).toHaveText('unhealthy');
+  await page.screenshot({ path: 'test-results/e2e/header-redis-down.png' });
+
+  await c.redis.start();
+  await expect(redis).toHaveAttribute('data-state', 'up');
+  expect(errors).toEqual([]);
+});
+
+test('a browser session without the token is told how to authenticate, and a pasted token is checked', async ({ page }) => {
+  await page.goto(c.url);
+  const banner = page.getByTestId('banner-token');
+  await expect(banner).toContainText('whisperx-console token');
+  await banner.getByRole('textbox').fill('wrong-token');
+  await banner.getByRole('button').click();
+  await expect(banner).toContainText('not accepted');
+  await banner.getByRole('textbox').fill(c.token);
+  await banner.getByRole('button').click();
+  await expect(banner).toBeHidden();
+});
+
+test('the UI switches to Simplified Chinese', async ({ page }) => {
+  await page.goto(`${c.url}/#token=${c.token}`);
+  await page.getByRole('combobox', { name: 'Language' }).selectOption('zh');
+  await expect(page.getByRole('heading', { name: 'WhisperX 控制台' })).toBeVisible();
+  await expect(page.getByTestId('badge-redis')).toContainText('正常');
+});

@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+export interface LoggerOptions {
+  /** Folder for `<component>.log` files; none = stderr only. */
+  dir?: string | undefined;
+  level?: string;
+  /** Also write to stderr (the CLI's serve does; tests do not). */
+  stderr?: boolean;
+}
+
+/**
+ * Structured (JSON-lines) logs, one file per component in the logs dir, as the manual
+ * expects ("last 50 log lines per service", "find ERROR lines per service").
+ */
+export class LoggerFactory {
+  private readonly loggers = new Map<string, Logger>();
+  constructor(private readonly opts: LoggerOptions = {}) {
+    if (opts.dir) mkdirSync(opts.dir, { recursive: true });
+  }
+
+  get dir(): string | undefined {
+    return this.opts.dir;
+  }
+
+  for(component: string): Logger {
+    const existing = this.loggers.get(component);
+    if (existing) return existing;
+    const streams: pino.StreamEntry[] = [];
+    if (this.opts.dir) {
+      streams.push({ stream: pino.destination({ dest: join(this.opts.dir, `${component}.log`), sync: true, mkdir: true }) });
+    }
+    if (this.opts.stderr) streams.push({ stream: pino.destination(2) });
+    const logger =
+      streams.length === 0
+        ? pino({ level: 'silent' })
+        : pino(
+            { level: this.opts.level ?? 'info', base: { component }, timestamp: pino.stdTimeFunctions.isoTime },
+            pino.multistream(streams),
+          );
+    this.loggers.set(component, logger);
+    return logger;
+  }
+}
+
+/** A logger that drops everything (for unit tests of single services). */
+export const silentLogger: Logger = pino({ level: 'silent' });

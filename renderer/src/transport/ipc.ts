@@ -1,0 +1,22 @@
+import type { ConsoleBridge, LiveEvent, RouteName, RouteRequest, RouteResponse, Routes } from '../../../main/contract';
+import { toApiError, type FeedStatus, type Transport } from './types';
+
+/** Electron: calls go through the preload bridge; main adds the token and runs the same handlers. */
+export class IpcTransport implements Transport {
+  readonly kind = 'ipc' as const;
+  constructor(private readonly bridge: ConsoleBridge) {}
+  hasToken(): boolean {
+    return true;
+  }
+  setToken(): void {}
+  async call<N extends RouteName>(name: N, req?: RouteRequest<Routes[N]>): Promise<RouteResponse<Routes[N]>> {
+    const r = (req ?? {}) as { params?: Record<string, unknown>; query?: Record<string, unknown>; body?: unknown };
+    const res = await this.bridge.call({ route: name, ...r });
+    if (res.status >= 400 && !(name === 'health' && res.status === 503)) throw toApiError(res.status, res.body);
+    return res.body as RouteResponse<Routes[N]>;
+  }
+  subscribe(onEvent: (e: LiveEvent) => void, onStatus: (s: FeedStatus) => void): () => void {
+    onStatus('open');
+    return this.bridge.onEvent(onEvent);
+  }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up, static checks, vitest (unit + integration with real Redis,
+# ONNX models, ffmpeg), Playwright in Debian's Chromium; ends with one line
+# "tests: N passed, M failed" and a non-zero exit on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup.sh test || { echo "tests: 0 passed, 1 failed"; exit 1; }
+mkdir -p test-results
+rm -f test-results/vitest.json test-results/playwright.json test-results/checks.json
+checks=()
+check() {
+  local name="$1"; shift
+  echo "== $name: $*"
+  if "$@"; then checks+=("$name:pass"); else checks+=("$name:fail"); fi
+}
+check typecheck npx --no-install tsc -p tsconfig.json
+check typecheck-renderer npx --no-install tsc -p renderer/tsconfig.json
+check lint npx --no-install eslint .
+check circular npx --no-install madge --circular --extensions ts,tsx --ts-config tsconfig.json main app renderer/src
+printf '%s\n' "${checks[@]}" > test-results/checks.txt
+
+echo "== vitest"
+npx --no-install vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
+echo "== playwright (Chromium: ${CHROMIUM_PATH:-/usr/bin/chromium})"
+PLAYWRIGHT_JSON_OUTPUT_NAME=test-results/playwright.json npx --no-install playwright test --reporter=list,json
+node tools/test-summary.mjs test-results
