@@ -7,12 +7,14 @@ import { ensureApiToken } from './api/token';
 import { routes } from './contract/routes';
 import { watchConfig, type ConfigWatcher, type ConsoleConfig } from './core/config/loader';
 import { ConfigStore } from './core/config/store';
+import { ServiceRegistry, type ConsoleModule, type HttpTiming, type ModuleFactory, type ServerContext } from './core/module';
 import { describeError } from './core/errors';
 import { EventBus } from './core/events';
 import { LoggerFactory, type Logger } from './core/logger';
 import { packageRoot } from './core/paths';
 import { ModelFolderStatus } from './inference/model-status';
 import { DiskHealthCheck, EngineHealthCheck, HealthService, RedisHealthCheck } from './monitoring/health';
+import { moduleFactories } from './modules';
 import { RedisService } from './redis/service';
 import { version } from './version';
 
@@ -26,6 +28,8 @@ export interface ServerOptions {
   watchConfig?: boolean;
   /** Built UI folder; default dist/renderer of the package. */
   uiDir?: string;
+  /** Modules to build (default: main/modules.ts). */
+  modules?: ModuleFactory[];
 }
 
 /** Everything the console runs, built from config and wired together (the composition root). */
@@ -40,6 +44,8 @@ export interface ConsoleServer {
   readonly redis: RedisService;
   readonly health: HealthService;
   readonly logger: Logger;
+  readonly logs: LoggerFactory;
+  readonly services: ServiceRegistry;
   close(): Promise<void>;
 }
 
@@ -83,6 +89,25 @@ export async function startServer(opts: ServerOptions): Promise<ConsoleServer> {
     ],
   });
 
+  const services = new ServiceRegistry();
+  const timingListeners: Array<(t: HttpTiming) => void> = [];
+  const closers: Array<() => Promise<void> | void> = [];
+  let boundPort = 0;
+  const ctx: ServerContext = {
+    config,
+    bus,
+    logs,
+    redis,
+    health,
+    port: () => boundPort,
+    token,
+    provide: (name, svc) => services.provide(name, svc),
+    require: (name) => services.require(name),
+    optional: (name) => services.optional(name),
+    onHttpResponse: (l) => timingListeners.push(l),
+    onClose: (fn) => closers.push(fn),
+  };
+
   const { app, guard, setPort } = createHttpServer({
     host: cfg0.server.host,
     port: opts.port ?? cfg0.server.port,
@@ -91,8 +116,35 @@ export async function startServer(opts: ServerOptions): Promise<ConsoleServer> {
     bus,
     logger,
     uiDir: opts.uiDir ?? join(packageRoot(), 'dist', 'renderer'),
+    onResponse: (route, method, status, ms) => {
+      for (const l of timingListeners) l({ route, method, status, ms });
+    },
   });
-  registerCoreRoutes(app, guard, { health, config, engine });
+  registerCoreRoutes(app, guard, { health, config, engine: { status: () => services.optional('engineStatus')?.status() ?? engine.status() } });
+
+  const modules: ConsoleModule[] = [];
+  const closeModules = async () => {
+    for (const m of [...modules].reverse()) {
+      try {
+        await m.close?.();
+      } catch (e) {
+        logger.error({ module: m.name, err: describeError(e) }, 'module close failed');
+      }
+    }
+    for (const fn of [...closers].reverse()) await fn();
+  };
+  try {
+    for (const factory of opts.modules ?? moduleFactories) {
+      const m = await factory(ctx);
+      modules.push(m);
+      for (const check of m.healthChecks ?? []) health.add(check);
+      m.registerRoutes?.(app, guard);
+    }
+  } catch (e) {
+    await closeModules();
+    await redis.close();
+    throw e;
+  }
   registerLiveFeed(app, routes.events.path, bus, async () => [{ type: 'health', ts: new Date().toISOString(), data: await health.report() }]);
 
   // Health is pushed on the feed so the header changes without polling.
@@ -131,6 +183,8 @@ export async function startServer(opts: ServerOptions): Promise<ConsoleServer> {
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? cfg0.server.port);
   setPort(port);
+  boundPort = port;
+  for (const m of modules) await m.start?.();
   const url = `http://${cfg0.server.host}:${port}`;
   logger.info({ url, version }, 'console listening');
 
@@ -146,12 +200,15 @@ export async function startServer(opts: ServerOptions): Promise<ConsoleServer> {
     redis,
     health,
     logger,
+    logs,
+    services,
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(healthTimer);
       watcher?.close();
       await app.close();
+      await closeModules();
       await redis.close();
     },
   };

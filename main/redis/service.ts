@@ -73,11 +73,12 @@ export class RedisService implements IRedisService {
         opts.logger.error({ err: svc.startError.message }, 'managed redis-server did not start');
       }
     }
+    if (!svc.startError) await svc.ping(opts.pingTimeoutMs * 2);
     return svc;
   }
 
   get client(): Redis {
-    if (!this._client) this._client = this.createClient({ enableOfflineQueue: false });
+    if (!this._client) this._client = this.createClient();
     return this._client;
   }
 
@@ -101,8 +102,23 @@ export class RedisService implements IRedisService {
       return { ok: false, latencyMs: null, error: this.managed.problem ?? this.startError?.message ?? 'redis-server not running' };
     }
     const c = this.client;
-    if (c.status !== 'ready' && c.status !== 'connecting' && c.status !== 'connect') {
-      return { ok: false, latencyMs: null, error: `no connection to ${this.url} (${c.status === "reconnecting" ? "reconnecting" : `${c.status}, reconnecting`})` };
+    if (c.status === 'wait' || c.status === 'connecting' || c.status === 'connect') {
+      // First use, or mid-connect: give the connection the ping budget to become ready.
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, timeoutMs);
+        function done() {
+          clearTimeout(t);
+          c.off('ready', done);
+          c.off('end', done);
+          resolve();
+        }
+        c.once('ready', done);
+        c.once('end', done);
+        if (c.status === 'wait') c.connect().catch(() => undefined);
+      });
+    }
+    if (c.status !== 'ready') {
+      return { ok: false, latencyMs: null, error: `no connection to ${this.url} (${c.status === 'reconnecting' ? 'reconnecting' : `${c.status}, reconnecting`})` };
     }
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
