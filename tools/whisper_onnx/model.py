@@ -1,0 +1,250 @@
+"""Whisper-architecture encoder/decoder in plain torch, written so torch 1.13 exports clean ONNX.
+
+Attention is written out by hand (no nn.MultiheadAttention / SDPA) and the decoder takes and
+returns key/value caches in the [batch, heads, seq, head_dim] layout optimum uses.
+"""
+import math
+from dataclasses import dataclass, field, asdict
+from typing import List, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass
+class WhisperDims:
+    n_mels: int = 80
+    n_audio_ctx: int = 1500          # encoder output frames = max_source_positions
+    n_text_ctx: int = 448            # max_target_positions
+    n_vocab: int = 51864
+    d_model: int = 64
+    encoder_layers: int = 2
+    encoder_heads: int = 2
+    decoder_layers: int = 2
+    decoder_heads: int = 2
+    ffn_dim: int = 256
+    # "whisper": 2 convs + sinusoidal positions + pre-LN transformer.
+    # "conv_bigru": conv stack (stride 8) + bidirectional GRU, upsampled back to 50 Hz.
+    encoder_kind: str = "whisper"
+    gru_hidden: int = 128
+    gru_layers: int = 2
+    # "full": [n_vocab, d_model] table. "hashed": rows = A[i % m] + B[i // m] (tiny test models).
+    # "kept": only kept_token_ids have rows; ids are mapped inside the graph and every other
+    # token gets logit -1e4, so the interface stays the full vocabulary.
+    embedding: str = "full"
+    hash_buckets: int = 256
+    kept_token_ids: List[int] = field(default_factory=list)
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def sinusoids(length, channels, max_timescale=10000):
+    inc = math.log(max_timescale) / (channels // 2 - 1)
+    inv = torch.exp(-inc * torch.arange(channels // 2))
+    t = torch.arange(length)[:, None] * inv[None, :]
+    return torch.cat([torch.sin(t), torch.cos(t)], dim=1)
+
+
+class LayerNorm(nn.LayerNorm):
+    def forward(self, x):
+        return super().forward(x.float()).type(x.dtype)
+
+
+class MultiHeadAttention(nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.heads, self.head_dim = heads, d // heads
+        self.query = nn.Linear(d, d)
+        self.key = nn.Linear(d, d, bias=False)
+        self.value = nn.Linear(d, d)
+        self.out = nn.Linear(d, d)
+
+    def split(self, x):
+        return x.reshape(x.shape[0], x.shape[1], self.heads, self.head_dim).transpose(1, 2)
+
+    def attend(self, q, k, v, mask=None):
+        scores = torch.matmul(q, k.transpose(-1, -2)) * (self.head_dim ** -0.5)
+        if mask is not None:
+            scores = scores.masked_fill(mask, torch.finfo(scores.dtype).min)
+        w = torch.softmax(scores.float(), dim=-1).type(q.dtype)
+        o = torch.matmul(w, v).transpose(1, 2)
+        return self.out(o.reshape(o.shape[0], o.shape[1], -1))
+
+    def kv(self, x):
+        return self.split(self.key(x)), self.split(self.value(x))
+
+
+class EncoderBlock(nn.Module):
+    def __init__(self, d, heads, ffn):
+        super().__init__()
+        self.attn_ln, self.attn = LayerNorm(d), MultiHeadAttention(d, heads)
+        self.mlp_ln = LayerNorm(d)
+        self.mlp = nn.Sequential(nn.Linear(d, ffn), nn.GELU(), nn.Linear(ffn, d))
+
+    def forward(self, x):
+        h = self.attn_ln(x)
+        k, v = self.attn.kv(h)
+        x = x + self.attn.attend(self.attn.split(self.attn.query(h)), k, v)
+        return x + self.mlp(self.mlp_ln(x))
+
+
+class WhisperEncoder(nn.Module):
+    def __init__(self, dims: WhisperDims):
+        super().__init__()
+        d = dims.d_model
+        self.conv1 = nn.Conv1d(dims.n_mels, d, 3, padding=1)
+        self.conv2 = nn.Conv1d(d, d, 3, stride=2, padding=1)
+        self.register_buffer("positional_embedding", sinusoids(dims.n_audio_ctx, d))
+        self.blocks = nn.ModuleList(EncoderBlock(d, dims.encoder_heads, dims.ffn_dim) for _ in range(dims.encoder_layers))
+        self.ln_post = LayerNorm(d)
+
+    def forward(self, x):  # [B, n_mels, frames]
+        x = F.gelu(self.conv1(x))
+        x = F.gelu(self.conv2(x)).permute(0, 2, 1)
+        x = x + self.positional_embedding[: x.shape[1]]
+        for block in self.blocks:
+            x = block(x)
+        return self.ln_post(x)
+
+
+class ConvBiGRUEncoder(nn.Module):
+    """Conv stack to 12.5 Hz, BiGRU, projection, repeat x4 back to Whisper's 50 Hz output rate."""
+
+    def __init__(self, dims: WhisperDims):
+        super().__init__()
+        d, h = dims.d_model, dims.gru_hidden
+        self.convs = nn.ModuleList([
+            nn.Conv1d(dims.n_mels, d, 3, padding=1),
+            nn.Conv1d(d, d, 3, stride=2, padding=1),
+            nn.Conv1d(d, d, 3, stride=2, padding=1),
+            nn.Conv1d(d, d, 3, stride=2, padding=1),
+        ])
+        self.conv_ln = LayerNorm(d)
+        self.gru = nn.GRU(d, h, num_layers=dims.gru_layers, batch_first=True, bidirectional=True)
+        self.proj = nn.Linear(2 * h, d)
+        self.register_buffer("positional_embedding", sinusoids(dims.n_audio_ctx, d))
+        self.ln_post = LayerNorm(d)
+        self.upsample = 8 // 2  # 100 Hz mel / 8 -> 12.5 Hz; Whisper's output rate is 50 Hz
+
+    def forward_low_rate(self, x):
+        for conv in self.convs:
+            x = F.gelu(conv(x))
+        x = self.conv_ln(x.permute(0, 2, 1))
+        x, _ = self.gru(x)
+        return self.proj(x)  # [B, frames/8, d]
+
+    def forward(self, x, return_low_rate=False):
+        low = self.forward_low_rate(x)
+        y = low.unsqueeze(2).expand(low.shape[0], low.shape[1], self.upsample, low.shape[2])
+        y = y.reshape(low.shape[0], low.shape[1] * self.upsample, low.shape[2])
+        y = self.ln_post(y + 0.1 * self.positional_embedding[: y.shape[1]])
+        return (y, low) if return_low_rate else y
+
+
+class DecoderBlock(nn.Module):
+    def __init__(self, d, heads, ffn):
+        super().__init__()
+        self.attn_ln, self.attn = LayerNorm(d), MultiHeadAttention(d, heads)
+        self.cross_attn_ln, self.cross_attn = LayerNorm(d), MultiHeadAttention(d, heads)
+        self.mlp_ln = LayerNorm(d)
+        self.mlp = nn.Sequential(nn.Linear(d, ffn), nn.GELU(), nn.Linear(ffn, d))
+
+    def forward(self, x, self_kv, cross_kv, mask):
+        h = self.attn_ln(x)
+        k, v = self.attn.kv(h)
+        if self_kv is not None:
+            k, v = torch.cat([self_kv[0], k], dim=2), torch.cat([self_kv[1], v], dim=2)
+        x = x + self.attn.attend(self.attn.split(self.attn.query(h)), k, v, mask)
+        h = self.cross_attn_ln(x)
+        x = x + self.cross_attn.attend(self.cross_attn.split(self.cross_attn.query(h)), *cross_kv)
+        return x + self.mlp(self.mlp_ln(x)), (k, v)
+
+
+class TokenEmbedding(nn.Module):
+    def __init__(self, dims: WhisperDims):
+        super().__init__()
+        self.kind, d, V = dims.embedding, dims.d_model, dims.n_vocab
+        self.n_vocab = V
+        if self.kind == "full":
+            self.weight = nn.Parameter(torch.randn(V, d) * 0.02)
+        elif self.kind == "hashed":
+            m = dims.hash_buckets
+            self.low = nn.Parameter(torch.randn(m, d) * 0.02)
+            self.high = nn.Parameter(torch.randn((V + m - 1) // m, d) * 0.02)
+        elif self.kind == "kept":
+            ids = sorted(set(dims.kept_token_ids))
+            K = len(ids)
+            self.weight = nn.Parameter(torch.randn(K + 1, d) * 0.02)  # row K: every other token
+            table = torch.full((V,), K, dtype=torch.int64)
+            table[torch.tensor(ids)] = torch.arange(K)
+            self.register_buffer("token_map", table.to(torch.uint8 if K < 256 else torch.int32))
+            bias = torch.zeros(K + 1)
+            bias[K] = -1e4
+            self.register_buffer("logit_bias", bias)
+        else:
+            raise ValueError(self.kind)
+
+    def full_table(self):
+        if self.kind == "hashed":
+            t = (self.high[:, None, :] + self.low[None, :, :]).reshape(-1, self.low.shape[1])
+            return t[: self.n_vocab]
+        return self.weight
+
+    def rows(self, ids):
+        if self.kind == "kept":
+            ids = self.token_map[ids].long()
+        return F.embedding(ids, self.full_table())
+
+    def logits(self, x):
+        out = torch.matmul(x, self.full_table().t())
+        if self.kind == "kept":
+            out = torch.index_select(out + self.logit_bias, -1, self.token_map.long())
+        return out
+
+    def compact_logits(self, x):
+        """Training: logits over kept rows only (row K excluded)."""
+        assert self.kind == "kept"
+        return torch.matmul(x, self.weight[:-1].t())
+
+
+class WhisperDecoder(nn.Module):
+    def __init__(self, dims: WhisperDims):
+        super().__init__()
+        d = dims.d_model
+        self.token_embedding = TokenEmbedding(dims)
+        self.positional_embedding = nn.Parameter(torch.randn(dims.n_text_ctx, d) * 0.01)
+        self.blocks = nn.ModuleList(DecoderBlock(d, dims.decoder_heads, dims.ffn_dim) for _ in range(dims.decoder_layers))
+        self.ln = LayerNorm(d)
+
+    def cross_kv(self, enc):
+        return [(b.cross_attn.kv(enc)) for b in self.blocks]
+
+    def hidden(self, ids, cross, self_past: Optional[list] = None):
+        T = ids.shape[1]
+        past_len = self_past[0][0].shape[2] if self_past is not None else 0
+        q_pos = torch.arange(T, device=ids.device) + past_len
+        k_pos = torch.arange(T + past_len, device=ids.device)
+        mask = k_pos[None, :] > q_pos[:, None]
+        x = self.token_embedding.rows(ids) + F.embedding(q_pos, self.positional_embedding)
+        presents = []
+        for i, block in enumerate(self.blocks):
+            x, kv = block(x, None if self_past is None else self_past[i], cross[i], mask)
+            presents.append(kv)
+        return self.ln(x), presents
+
+    def forward(self, ids, enc=None, self_past=None, cross=None):
+        """Returns logits, self-attention presents, cross key/values (computed when not given)."""
+        if cross is None:
+            cross = self.cross_kv(enc)
+        h, presents = self.hidden(ids, cross, self_past)
+        return self.token_embedding.logits(h), presents, cross
+
+
+class Whisper(nn.Module):
+    def __init__(self, dims: WhisperDims):
+        super().__init__()
+        self.dims = dims
+        self.encoder = ConvBiGRUEncoder(dims) if dims.encoder_kind == "conv_bigru" else WhisperEncoder(dims)
+        self.decoder = WhisperDecoder(dims)
