@@ -82,14 +82,12 @@ async function greedyOrt(enc, dec, featureRows, prompt, maxNew) {
   const empty = () => new ort.Tensor(pType, pType === 'float16' ? new Uint16Array(0) : new Float32Array(0), [B, H, 0, Dh]);
   const feeds = { encoder_hidden_states: hidden };
   for (let l = 0; l < L; l++) for (const k of ['decoder', 'encoder']) for (const kv of ['key', 'value']) feeds[`past_key_values.${l}.${k}.${kv}`] = empty();
-  let ids = prompt.map((t) => Array(B).fill(t));
-  let step = 0;
   const out = Array.from({ length: B }, () => []);
   const done = Array(B).fill(false);
-  let cur = new ort.Tensor('int64', BigInt64Array.from(Array.from({ length: B }, (_, b) => prompt.map(BigInt)).flat()), [B, prompt.length]);
+  let cur = new ort.Tensor('int64', BigInt64Array.from(Array.from({ length: B }, () => prompt.map(BigInt)).flat()), [B, prompt.length]);
   const suppress = new Set(golden.suppress_tokens);
   const begin = new Set(golden.begin_suppress_tokens);
-  for (step = 0; step < maxNew; step++) {
+  for (let step = 0; step < maxNew; step++) {
     const res = await dec.run({ ...feeds, input_ids: cur, use_cache_branch: new ort.Tensor('bool', [step > 0], [1]) });
     const logits = res.logits;
     const [, T, V] = logits.dims;

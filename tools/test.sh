@@ -13,14 +13,14 @@ check() {
   echo "== $name: $*"
   if "$@"; then checks+=("$name:pass"); else checks+=("$name:fail"); fi
 }
-check typecheck npx --no-install tsc -p tsconfig.json
-check typecheck-renderer npx --no-install tsc -p renderer/tsconfig.json
-check lint npx --no-install eslint .
-check circular npx --no-install madge --circular --extensions ts,tsx --ts-config tsconfig.json main app renderer/src
+check typecheck node_modules/.bin/tsc -p tsconfig.json
+check typecheck-renderer node_modules/.bin/tsc -p renderer/tsconfig.json
+check lint node_modules/.bin/eslint .
+check circular node_modules/.bin/madge --circular --extensions ts,tsx --ts-config tsconfig.json main app renderer/src
 printf '%s\n' "${checks[@]}" > test-results/checks.txt
 
 echo "== vitest"
-npx --no-install vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
+node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
 echo "== playwright (Chromium: ${CHROMIUM_PATH:-/usr/bin/chromium})"
-PLAYWRIGHT_JSON_OUTPUT_NAME=test-results/playwright.json npx --no-install playwright test --reporter=list,json
+PLAYWRIGHT_JSON_OUTPUT_NAME=test-results/playwright.json node_modules/.bin/playwright test --reporter=list,json
 node tools/test-summary.mjs test-results

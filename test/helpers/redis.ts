@@ -37,6 +37,7 @@ async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    r.on('error', () => undefined); // refused while the server starts: expected
     try {
       await r.connect();
       await r.ping();
