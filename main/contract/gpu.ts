@@ -83,11 +83,13 @@ export const gpuLockHealth = z.object({
 });
 export type GpuLockHealth = z.infer<typeof gpuLockHealth>;
 
-export const releaseLockBody = z.object({
-  lock_key: gpuLockKey,
-  /** Goes into the audit log. */
-  reason: z.string().max(500).optional(),
-});
+export const releaseLockBody = z
+  .object({
+    lock_key: gpuLockKey,
+    /** Goes into the audit log. */
+    reason: z.string().max(500).optional(),
+  })
+  .strict();
 export type ReleaseLockBody = z.infer<typeof releaseLockBody>;
 
 export const releaseLockResult = z.object({
