@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { configureFfmpeg, inspectFfmpeg } from '../audio';
 import { describeError } from '../core/errors';
 import { listModels, modelDir, inspectModelFolder } from '../inference/catalog';
 import { diskUsage, formatBytes } from '../monitoring/disk';
@@ -98,11 +99,14 @@ export async function runDoctorChecks(cfg: ConsoleConfig | null, configError: st
         : { name: 'redis-server', status: 'fail', detail: `"${cfg.redis.managed.binary}" not on PATH`, fix: redisInstallHint },
     );
   }
-  const ffmpeg = findExecutable(env.WHISPERX_FFMPEG ?? 'ffmpeg', env);
+  configureFfmpeg({ ffmpeg: cfg.audio.ffmpeg, ffprobe: cfg.audio.ffprobe });
+  const ff = await inspectFfmpeg({ env });
   checks.push(
-    ffmpeg
-      ? { name: 'ffmpeg', status: 'ok', detail: `${ffmpeg}: ${versionOf(ffmpeg, ['-version'])}` }
-      : { name: 'ffmpeg', status: 'fail', detail: 'ffmpeg not on PATH (needed to decode audio and video)', fix: 'sudo apt-get install ffmpeg' },
+    !ff.found
+      ? { name: 'ffmpeg', status: 'fail', detail: ff.problem ?? 'ffmpeg not found (needed to decode audio and video)', ...(ff.hint ? { fix: ff.hint } : {}) }
+      : ff.missingDecoders.length
+        ? { name: 'ffmpeg', status: 'warn', detail: `${ff.version} ${ff.ffmpeg} (${ff.source}): ${ff.problem}`, ...(ff.hint ? { fix: ff.hint } : {}) }
+        : { name: 'ffmpeg', status: 'ok', detail: `ffmpeg ${ff.version} ${ff.ffmpeg} (${ff.source}), ffprobe ${ff.ffprobe}` },
   );
   checks.push(...(await probeExecutionProvider(cfg)));
   const model = inspectModelFolder(modelDir(cfg.paths.models, cfg.model.name), cfg.model.name);
