@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, session } from 'electron';
 import { ipcChannels } from '../main/contract';
 import { loadConfig, locateConfig } from '../main/core/config/loader';
 import { describeError } from '../main/core/errors';
@@ -54,8 +54,18 @@ async function boot(): Promise<void> {
   });
 
   const win = await createWindow();
+  const zh = app.getLocale().toLowerCase().startsWith('zh');
   server.bus.subscribe((e) => {
     if (!win.isDestroyed()) win.webContents.send(ipcChannels.event, e);
+    // High-priority alerts become desktop notifications; clicking one brings the console up.
+    if (e.type === 'alert.notification' && Notification.isSupported()) {
+      const n = new Notification({ title: zh ? e.data.title.zh : e.data.title.en, body: zh ? e.data.body.zh : e.data.body.en, urgency: 'critical' });
+      n.on('click', () => {
+        if (win.isMinimized()) win.restore();
+        win.focus();
+      });
+      n.show();
+    }
   });
   Menu.setApplicationMenu(
     Menu.buildFromTemplate([

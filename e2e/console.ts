@@ -12,6 +12,10 @@ export interface E2EConsole {
   token: string;
   redis: TestRedis;
   dir: string;
+  /** Stops the console process only (Redis and the data dir stay), as if it crashed or was restarted. */
+  stopServer(): Promise<void>;
+  /** Starts it again on the same port with the same config and data. */
+  startServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -21,38 +25,54 @@ export async function startE2EConsole(overrides: Record<string, unknown> = {}): 
   const dir = mkdtempSync(join(tmpdir(), 'wxc-e2e-'));
   const { file } = writeTestConfig({ 'redis.url': redis.url, 'model.name': 'test-tiny-en', 'health.publish_interval_ms': 500, ...overrides }, dir);
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'bin/whisperx-console.js'), 'serve', '--config', file, '--port', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`console exited (${child.exitCode}): ${out}`);
-    try {
-      const r = await fetch(`${url}/health`);
-      if (r.status === 200 || r.status === 503) break;
-    } catch {
-      /* not up yet */
+  let child: ChildProcess | null = null;
+
+  const launch = async (): Promise<string> => {
+    const proc = spawn(process.execPath, [join(repoRoot, 'bin/whisperx-console.js'), 'serve', '--config', file, '--port', String(port)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    let out = '';
+    proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+    proc.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`console exited (${proc.exitCode}): ${out}`);
+      try {
+        // The CLI prints the token line right after it starts listening; wait for both.
+        const r = await fetch(`${url}/health`);
+        if ((r.status === 200 || r.status === 503) && /#token=\S+/.test(out)) break;
+      } catch {
+        /* not up yet */
+      }
+      if (Date.now() > deadline) throw new Error(`console did not start: ${out}`);
+      await new Promise((r) => setTimeout(r, 100));
     }
-    if (Date.now() > deadline) throw new Error(`console did not start: ${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const token = /#token=(\S+)/.exec(out)?.[1] ?? '';
+    return /#token=(\S+)/.exec(out)?.[1] ?? '';
+  };
+  const halt = async () => {
+    const proc = child;
+    if (proc && proc.exitCode === null) {
+      await new Promise<void>((res) => {
+        proc.once('exit', () => res());
+        proc.kill('SIGTERM');
+      });
+    }
+  };
+
+  const token = await launch();
   return {
     url,
     token,
     redis,
     dir,
+    stopServer: halt,
+    async startServer() {
+      await launch();
+    },
     async stop() {
-      if (child.exitCode === null) {
-        await new Promise<void>((res) => {
-          child.once('exit', () => res());
-          child.kill('SIGTERM');
-        });
-      }
+      await halt();
       await redis.cleanup();
       rmSync(dir, { recursive: true, force: true });
     },

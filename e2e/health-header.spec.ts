@@ -47,7 +47,27 @@ test('a browser session without the token is told how to authenticate, and a pas
 
 test('the UI switches to Simplified Chinese', async ({ page }) => {
   await page.goto(`${c.url}/#token=${c.token}`);
-  await page.getByRole('combobox', { name: 'Language' }).selectOption('zh');
+  await page.getByRole('combobox', { name: 'Language', exact: true }).selectOption('zh');
   await expect(page.getByRole('heading', { name: 'WhisperX 控制台' })).toBeVisible();
   await expect(page.getByTestId('badge-redis')).toContainText('正常');
+});
+
+test('when the server goes away the UI says so, and it reconnects by itself when it is back', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${c.url}/#token=${c.token}`);
+  await expect(page.getByTestId('badge-api')).toHaveAttribute('data-state', 'up');
+  await expect(page.getByTestId('banner-unreachable')).toBeHidden();
+
+  await c.stopServer();
+  await expect(page.getByTestId('banner-unreachable')).toBeVisible();
+  await expect(page.getByTestId('badge-api')).toHaveAttribute('data-state', '?');
+  await page.screenshot({ path: 'test-results/e2e/header-server-unreachable.png' });
+
+  await c.startServer();
+  await expect(page.getByTestId('banner-unreachable')).toBeHidden({ timeout: 30_000 });
+  await expect(page.getByTestId('badge-api')).toHaveAttribute('data-state', 'up');
+  // Without a reload: the same page, still authenticated, its panels refreshed.
+  await expect(page.getByTestId('banner-token')).toBeHidden();
+  expect(errors).toEqual([]);
 });

@@ -2,7 +2,9 @@ import { describeError, isConsoleError } from './core/errors';
 import { exitCodes, processIO, UsageError, type CliIO } from './cli/common';
 import { doctorHelp, runDoctor } from './cli/doctor';
 import { runServe, serveHelp } from './cli/serve';
+import { runSubmit, submitHelp } from './cli/submit';
 import { runToken, tokenHelp } from './cli/token';
+import { runWorker, workerHelp } from './cli/worker';
 import { version } from './version';
 
 type Command = { summary: string; help: string; run: (argv: string[], io: CliIO) => Promise<number> };
@@ -11,6 +13,8 @@ export const commands: Record<string, Command> = {
   serve: { summary: 'start the console (API + UI on 127.0.0.1:8788, managed Redis, services)', help: serveHelp, run: runServe },
   doctor: { summary: 'check dependencies, models, execution provider, disk', help: doctorHelp, run: runDoctor },
   token: { summary: 'print the API bearer token', help: tokenHelp, run: runToken },
+  submit: { summary: 'queue files for transcription in the running console (waits unless --no-wait)', help: submitHelp, run: runSubmit },
+  worker: { summary: 'headless transcription worker against a console\'s Redis (fleet mode)', help: workerHelp, run: (argv, io) => runWorker(argv, io) },
 };
 
 export function usage(): string {

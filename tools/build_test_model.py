@@ -57,23 +57,26 @@ def write_f32(path, arr):
     np.ascontiguousarray(arr, dtype="<f4").tofile(path)
 
 
-def build_golden(model, tok, folder, gen):
-    wavs = ensure_wavs(os.path.join(folder, "inputs"))
+def build_golden(model, tok, folder, gen, wavs=None, model_path="models/test-tiny-en", full_encoder=("speech",)):
+    """Golden references of `model` for the wavs (name -> waveform; default: the test inputs,
+    written to <folder>/inputs/ on first use)."""
+    os.makedirs(folder, exist_ok=True)
+    wavs = wavs if wavs is not None else ensure_wavs(os.path.join(folder, "inputs"))
     names = list(wavs)
     n_samples = 2 * model.dims.n_audio_ctx * 160
     feats = {n: features.log_mel(a, model.dims.n_mels, n_samples) for n, a in wavs.items()}
     suppress, begin = gen["suppress_tokens"], gen["begin_suppress_tokens"]
     prompts = {"notimestamps": [tok.sot, tok.no_timestamps], "timestamps": [tok.sot]}
     golden = {
-        "model": "models/test-tiny-en",
+        "model": model_path,
         "format": "see test/golden/README.md",
         "sampling_rate": 16000, "n_mels": model.dims.n_mels, "n_frames": n_samples // 160,
         "max_new_tokens": MAX_NEW_TOKENS,
         "prompts": prompts,
         "suppress_tokens": suppress, "begin_suppress_tokens": begin,
         "eot": tok.eot,
-        "batches": {"1": [[i] for i in range(len(names))], "2": [list(range(i, i + 2)) for i in range(0, len(names), 2)],
-                    "8": [list(range(len(names)))]},
+        "batches": {"1": [[i] for i in range(len(names))], "2": [list(range(i, min(i + 2, len(names)))) for i in range(0, len(names), 2)],
+                    "8": [list(range(i, min(i + 8, len(names)))) for i in range(0, len(names), 8)]},
         "inputs": [],
     }
     batch = torch.stack([feats[n] for n in names])
@@ -118,9 +121,10 @@ def build_golden(model, tok, folder, gen):
             "text": tok.decode(tokens["notimestamps"][i]),
         }
         golden["inputs"].append(entry)
-        if name == "speech":
+        if name in full_encoder:
             write_f32(os.path.join(folder, f"encoder_{name}.f32"), e)
             entry["encoder"]["file"] = f"encoder_{name}.f32"
+    os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "golden.json"), "w") as fh:
         json.dump(golden, fh, indent=1)
     return golden

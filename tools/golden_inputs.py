@@ -9,7 +9,8 @@ SR = 16000
 
 
 def write_wav(path, audio):
-    pcm = np.clip(np.round(np.asarray(audio) * 32767.0), -32768, 32767).astype("<i2")
+    # x * 32768 so that read_wav(write_wav(x)) == x for 16-bit values x = k / 32768
+    pcm = np.clip(np.round(np.asarray(audio, dtype=np.float64) * 32768.0), -32768, 32767).astype("<i2")
     with wave.open(path, "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)

@@ -1,6 +1,10 @@
+import { alertRoutes } from './alerts';
 import { gpuRoutes } from './gpu';
 import { healthRoutes } from './health';
+import { jobRoutes } from './jobs';
+import { maintenanceRoutes } from './maintenance';
 import { modelRoutes } from './model';
+import { monitoringRoutes } from './monitoring';
 import type { RouteSpec } from './route';
 import { systemRoutes } from './system';
 
@@ -10,6 +14,10 @@ export const routes = {
   ...modelRoutes,
   ...systemRoutes,
   ...gpuRoutes,
+  ...monitoringRoutes,
+  ...alertRoutes,
+  ...maintenanceRoutes,
+  ...jobRoutes,
 } as const satisfies Record<string, RouteSpec>;
 
 export type Routes = typeof routes;

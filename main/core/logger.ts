@@ -18,6 +18,8 @@ export interface LoggerOptions {
  */
 export class LoggerFactory {
   private readonly loggers = new Map<string, Logger>();
+  /** File destinations by component, so log rotation can reopen them (main/logs/rotation.ts). */
+  private readonly files = new Map<string, { path: string; destination: ReturnType<typeof pino.destination> }>();
   constructor(private readonly opts: LoggerOptions = {}) {
     if (opts.dir) mkdirSync(opts.dir, { recursive: true });
   }
@@ -31,7 +33,10 @@ export class LoggerFactory {
     if (existing) return existing;
     const streams: pino.StreamEntry[] = [];
     if (this.opts.dir) {
-      streams.push({ stream: pino.destination({ dest: join(this.opts.dir, `${component}.log`), sync: true, mkdir: true }) });
+      const path = join(this.opts.dir, `${component}.log`);
+      const destination = pino.destination({ dest: path, sync: true, mkdir: true });
+      this.files.set(component, { path, destination });
+      streams.push({ stream: destination });
     }
     if (this.opts.stderr) streams.push({ stream: pino.destination(2) });
     const logger =
@@ -43,6 +48,19 @@ export class LoggerFactory {
           );
     this.loggers.set(component, logger);
     return logger;
+  }
+
+  /** Log files this factory writes, by component. */
+  logFiles(): Map<string, string> {
+    return new Map([...this.files].map(([c, f]) => [c, f.path]));
+  }
+
+  /**
+   * After a rotation renamed (or a cleanup deleted) `<component>.log`, writes would go on
+   * into the old inode; reopening starts a fresh file at the same path (logrotate's postrotate).
+   */
+  reopen(component?: string): void {
+    for (const [c, f] of this.files) if (component === undefined || c === component) f.destination.reopen();
   }
 }
 

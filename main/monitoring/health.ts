@@ -81,7 +81,15 @@ export class HealthService {
     this.checks.push(check);
   }
 
-  async report(): Promise<HealthReport> {
+  private inFlight: Promise<HealthReport> | null = null;
+
+  /** Concurrent callers share one in-flight report (no caching beyond that: it is always current). */
+  report(): Promise<HealthReport> {
+    this.inFlight ??= this.compute().finally(() => (this.inFlight = null));
+    return this.inFlight;
+  }
+
+  private async compute(): Promise<HealthReport> {
     const components: Record<string, HealthComponent> = {
       api: { status: 'up', message: `serving since ${new Date(this.opts.startedAt).toISOString()}` },
     };

@@ -26,6 +26,7 @@ class WhisperDims:
     ffn_dim: int = 256
     # "whisper": 2 convs + sinusoidal positions + pre-LN transformer.
     # "conv_bigru": conv stack (stride 8) + bidirectional GRU, upsampled back to 50 Hz.
+    # "conv_bigru_ctc": the same with its CTC head decoded in the graph (CTCBridgeEncoder).
     encoder_kind: str = "whisper"
     gru_hidden: int = 128
     gru_layers: int = 2
@@ -110,37 +111,75 @@ class WhisperEncoder(nn.Module):
 
 
 class ConvBiGRUEncoder(nn.Module):
-    """Conv stack to 12.5 Hz, BiGRU, projection, repeat x4 back to Whisper's 50 Hz output rate."""
+    """Conv stack to 12.5 Hz, BiGRU, projection; each state repeated x4 to Whisper's 50 Hz rate.
+
+    The repeat adds no information: attention over four identical copies of every key equals
+    attention over the 12.5 Hz states, so training uses those directly (4x cheaper)."""
 
     def __init__(self, dims: WhisperDims):
         super().__init__()
         d, h = dims.d_model, dims.gru_hidden
         self.convs = nn.ModuleList([
-            nn.Conv1d(dims.n_mels, d, 3, padding=1),
-            nn.Conv1d(d, d, 3, stride=2, padding=1),
+            nn.Conv1d(dims.n_mels, d, 3, stride=2, padding=1),
             nn.Conv1d(d, d, 3, stride=2, padding=1),
             nn.Conv1d(d, d, 3, stride=2, padding=1),
         ])
         self.conv_ln = LayerNorm(d)
         self.gru = nn.GRU(d, h, num_layers=dims.gru_layers, batch_first=True, bidirectional=True)
         self.proj = nn.Linear(2 * h, d)
-        self.register_buffer("positional_embedding", sinusoids(dims.n_audio_ctx, d))
         self.ln_post = LayerNorm(d)
-        self.upsample = 8 // 2  # 100 Hz mel / 8 -> 12.5 Hz; Whisper's output rate is 50 Hz
+        self.upsample = 4  # 100 Hz mel / 8 = 12.5 Hz; Whisper's encoder output rate is 50 Hz
 
     def forward_low_rate(self, x):
         for conv in self.convs:
             x = F.gelu(conv(x))
         x = self.conv_ln(x.permute(0, 2, 1))
         x, _ = self.gru(x)
-        return self.proj(x)  # [B, frames/8, d]
+        return self.ln_post(self.proj(x))  # [B, frames/8, d]
 
-    def forward(self, x, return_low_rate=False):
+    def forward(self, x):
         low = self.forward_low_rate(x)
         y = low.unsqueeze(2).expand(low.shape[0], low.shape[1], self.upsample, low.shape[2])
-        y = y.reshape(low.shape[0], low.shape[1] * self.upsample, low.shape[2])
-        y = self.ln_post(y + 0.1 * self.positional_embedding[: y.shape[1]])
-        return (y, low) if return_low_rate else y
+        return y.reshape(low.shape[0], low.shape[1] * self.upsample, low.shape[2])
+
+
+class CTCBridgeEncoder(ConvBiGRUEncoder):
+    """ConvBiGRUEncoder whose CTC head is decoded inside the graph: greedy CTC path, repeats and
+    blanks collapsed, and the i-th recognised token written to output position i as a fixed
+    code vector (+ sinusoidal position); later positions hold an end code. The Whisper decoder
+    behind it then only has to read position i at step i."""
+
+    def __init__(self, dims: WhisperDims):
+        super().__init__(dims)
+        d = dims.d_model
+        n_classes = len(set(dims.kept_token_ids)) + 1  # blank 0, kept row i -> class i + 1
+        self.ctc_head = nn.Linear(d, n_classes)
+        g = torch.Generator().manual_seed(0)
+        # codes[0] = end of transcript, codes[c] = class c
+        self.register_buffer("codes", torch.randn(n_classes, d, generator=g))
+        self.register_buffer("positional_embedding", sinusoids(dims.n_audio_ctx, d))
+
+    def classes(self, x):
+        return self.ctc_head(self.forward_low_rate(x)).argmax(-1)  # [B, T8]
+
+    def encode_classes(self, cls, out_len: int):
+        """cls [B, T] CTC classes -> [B, out_len, d]."""
+        B, T = cls.shape
+        prev = torch.cat([torch.zeros_like(cls[:, :1]), cls[:, :-1]], dim=1)
+        keep = (cls != 0) & (cls != prev)
+        slot = torch.cumsum(keep.long(), dim=1) - 1
+        slot = torch.where(keep, slot, torch.full_like(slot, out_len))
+        count = keep.long().sum(1, keepdim=True)
+        d = self.codes.shape[1]
+        vals = F.embedding(cls, self.codes)
+        out = torch.zeros(B, out_len + 1, d, dtype=vals.dtype)
+        out = out.scatter(1, slot.unsqueeze(-1).expand(B, T, d), vals)[:, :out_len]
+        pos = torch.arange(out_len).unsqueeze(0)
+        out = torch.where((pos >= count).unsqueeze(-1), self.codes[0].expand(B, out_len, d), out)
+        return out + self.positional_embedding[:out_len]
+
+    def forward(self, x):
+        return self.encode_classes(self.classes(x), x.shape[2] // 2)
 
 
 class DecoderBlock(nn.Module):
@@ -246,5 +285,6 @@ class Whisper(nn.Module):
     def __init__(self, dims: WhisperDims):
         super().__init__()
         self.dims = dims
-        self.encoder = ConvBiGRUEncoder(dims) if dims.encoder_kind == "conv_bigru" else WhisperEncoder(dims)
+        kinds = {"conv_bigru": ConvBiGRUEncoder, "conv_bigru_ctc": CTCBridgeEncoder, "whisper": WhisperEncoder}
+        self.encoder = kinds[dims.encoder_kind](dims)
         self.decoder = WhisperDecoder(dims)

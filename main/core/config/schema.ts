@@ -6,6 +6,7 @@ import { jobsSection } from './sections/jobs';
 import { monitoringSection } from './sections/monitoring';
 import { alertsSection } from './sections/alerts';
 import { maintenanceSection } from './sections/maintenance';
+import { audioSection, vadSection } from './sections/audio';
 
 /**
  * The whole of config.yml. Every section is strict: an unknown key is an error that names
@@ -18,6 +19,8 @@ export const configSchema = z
     paths: pathsSection.prefault({}),
     health: healthSection.prefault({}),
     model: modelSection.prefault({}),
+    audio: audioSection.prefault({}),
+    vad: vadSection.prefault({}),
     active_profile: z.string().min(1),
     profiles: z.record(z.string(), profileSchema),
     kpi: kpiSection.prefault({}),

@@ -1,7 +1,8 @@
 import { useTranslation } from 'react-i18next';
 import type { HealthReport } from '../../../main/contract';
-import { healthBadges } from '../health-view';
-import { languages, type Language } from '../i18n';
+import { healthBadges, type Tone } from '../health-view';
+import { languages, type Language } from '../i18n/languages';
+import { hashFor, type Page } from '../views/nav';
 
 export interface HealthHeaderProps {
   health: HealthReport | null;
@@ -9,33 +10,54 @@ export interface HealthHeaderProps {
   profile: string | null;
   language: Language;
   onLanguage: (l: Language) => void;
+  /** Extra GPU lock badge when the health report has no gpu_lock component. */
+  lockBadge?: { label: string; tone: Tone; state: string } | null;
+  /** Firing, unacknowledged alerts; null when the alerts service is not there. */
+  alertCount: number | null;
 }
 
-/** The health summary: one badge per component, each with text beside its colour. */
-export function HealthHeader({ health, feedOpen, profile, language, onLanguage }: HealthHeaderProps) {
+const detailPage: Record<string, Page> = { engine: 'models', gpu_lock: 'emergency', jobs: 'jobs' };
+
+/** The health summary: one badge per component, each with text beside its colour, opening its detail. */
+export function HealthHeader({ health, feedOpen, profile, language, onLanguage, lockBadge, alertCount }: HealthHeaderProps) {
   const { t } = useTranslation();
   const badges = healthBadges(health, feedOpen);
   return (
     <header className="header" role="banner">
       <h1 className="title">{t('app.title')}</h1>
       {profile && (
-        <span className="profile" data-testid="profile">
+        <span className="profile" data-testid="profile" title={t('header.profile_switch_unavailable')}>
           {t('header.profile')}: <strong>{profile}</strong>
         </span>
       )}
-      <ul className="badges" aria-label="component health">
+      <ul className="badges" aria-label={t('header.component_health')}>
         {badges.map((b) => (
           <li key={b.name} className={`badge tone-${b.tone}`} title={b.title} data-testid={`badge-${b.name}`} data-state={b.label}>
-            <span className="dot" aria-hidden="true" />
-            <span className="name">{t(`health.component_${b.name}`, { defaultValue: b.name })}</span>{' '}
-            <span className="state">{t(`health.state_${b.label === '?' ? 'unknown' : b.label === '…' ? 'unknown' : b.label}`)}</span>
+            <a href={hashFor(detailPage[b.name] ?? 'dashboard')}>
+              <span className="dot" aria-hidden="true" />
+              <span className="name">{t(`health.component_${b.name}`, { defaultValue: b.name })}</span>{' '}
+              <span className="state">{t(`health.state_${b.label === '?' ? 'unknown' : b.label === '…' ? 'unknown' : b.label}`)}</span>
+            </a>
           </li>
         ))}
+        {lockBadge && !health?.components.gpu_lock && (
+          <li className={`badge tone-${feedOpen ? lockBadge.tone : 'unknown'}`} data-testid="badge-lock" data-state={lockBadge.state}>
+            <a href={hashFor('emergency')}>
+              <span className="dot" aria-hidden="true" />
+              <span className="name">{lockBadge.label}</span> <span className="state">{t(`gpu.lock_state_${lockBadge.state}`)}</span>
+            </a>
+          </li>
+        )}
       </ul>
       {health && (
         <span className={`overall tone-${health.status === 'healthy' ? 'ok' : health.status === 'degraded' ? 'warn' : 'alert'}`} data-testid="overall">
           {t(`header.status_${health.status}`)}
         </span>
+      )}
+      {alertCount != null && (
+        <a href={hashFor('alerts')} className={`alert-count ${alertCount > 0 ? 'tone-alert' : 'tone-ok'}`} data-testid="alert-count" data-count={alertCount}>
+          {alertCount > 0 ? t('header.alerts', { count: alertCount }) : t('header.alerts_none')}
+        </a>
       )}
       <label className="lang">
         <span className="sr-only">{t('header.language')}</span>

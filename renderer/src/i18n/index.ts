@@ -3,8 +3,9 @@ import { initReactI18next } from 'react-i18next';
 import { en } from './en';
 import { zh } from './zh';
 
-export const languages = { en: 'English', zh: '简体中文' } as const;
-export type Language = keyof typeof languages;
+import { languages, type Language } from './languages';
+
+export { languages, type Language };
 
 const langKey = 'whisperx.lang';
 

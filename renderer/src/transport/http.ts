@@ -82,4 +82,19 @@ export class HttpTransport implements Transport {
 }
 
 /** Every event type the UI listens for on the SSE stream (named SSE events need explicit listeners). */
-export const knownEventTypes: string[] = ['health', 'config.changed', 'config.error'];
+export const knownEventTypes: string[] = [
+  'health',
+  'config.changed',
+  'config.error',
+  'gpu.lock',
+  'gpu.lock.health',
+  'gpu.telemetry',
+  'job.updated',
+  'job.progress',
+  'metrics',
+  'alert',
+  'alert.notification',
+  'maintenance.run',
+  'maintenance.overdue',
+  'audit.entry',
+];

@@ -1,0 +1,19 @@
+import type { ModuleFactory } from '../core/module';
+import { EngineService } from './engine-service';
+
+declare module '../core/module' {
+  interface ConsoleServices {
+    engine: EngineService;
+  }
+}
+
+/** The inference wing: the engine (worker thread + ONNX sessions) that jobs and actions share. */
+export const createInferenceModule: ModuleFactory = async (ctx) => {
+  const engine = new EngineService(ctx.config, ctx.logs.for('engine'));
+  ctx.provide('engine', engine);
+  ctx.provide('engineStatus', engine);
+  return {
+    name: 'inference',
+    close: () => engine.close(),
+  };
+};

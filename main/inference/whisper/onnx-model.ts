@@ -1,0 +1,303 @@
+/**
+ * A Whisper model in the onnx-community / Xenova layout on onnxruntime-node: the encoder
+ * and the merged decoder (one graph, `If` on use_cache_branch). Tensor dtypes and cache
+ * shapes come from session.inputMetadata, so fp32, fp16 and int8 exports all run here.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { ConsoleError } from '../../core/errors';
+import type { DecoderSession, StartLogits } from './decoding';
+import { floatArrayToHalf, halfArrayToFloat } from './half';
+
+type Tensor = ort.Tensor;
+type FloatData = Float32Array | Uint16Array;
+
+export interface ModelShape {
+  nMels: number;
+  chunkLengthS: number;
+  nFrames: number;
+  /** n_text_ctx: prompt + sampled tokens must fit. */
+  maxTargetPositions: number;
+  decoderLayers: number;
+  heads: number;
+  headDim: number;
+  vocabSize: number;
+}
+
+interface CacheInput {
+  name: string;
+  layer: number;
+  side: 'decoder' | 'encoder';
+  kind: 'key' | 'value';
+}
+
+export interface EncoderOutput {
+  /** [n, T_enc, d_model] in the encoder's output dtype. */
+  data: FloatData;
+  dtype: 'float32' | 'float16';
+  n: number;
+  rowSize: number;
+  dims: number[];
+}
+
+function tensorMeta(s: ort.InferenceSession, name: string, outputs = false): ort.InferenceSession.TensorValueMetadata | null {
+  const m = (outputs ? s.outputMetadata : s.inputMetadata).find((x) => x.name === name);
+  return m && m.isTensor ? m : null;
+}
+
+/** Gather rows (first-axis slices of rowSize elements) into a new array. */
+function gatherRows<T extends FloatData>(src: T, rowSize: number, rows: Int32Array): T {
+  const out = new (src.constructor as new (n: number) => T)(rows.length * rowSize);
+  for (let i = 0; i < rows.length; i++) out.set(src.subarray(rows[i]! * rowSize, (rows[i]! + 1) * rowSize), i * rowSize);
+  return out;
+}
+
+function sameRows(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Time spent inside onnxruntime, to tell model time from the JS around it. */
+export interface OrtRunStats {
+  encoderMs: number;
+  decoderMs: number;
+  decoderRuns: number;
+}
+
+export class WhisperOnnxModel {
+  readonly shape: ModelShape;
+  readonly stats: OrtRunStats = { encoderMs: 0, decoderMs: 0, decoderRuns: 0 };
+  /**
+   * Chunks per encoder run (0 = the whole batch). The encoder's attention scores are
+   * [B, heads, 1500, 1500] floats (288 MB per tensor for tiny at B = 8), and on CPU its
+   * GEMMs are large even at B = 1, so CPU runs encode one chunk at a time and batch only
+   * the decoder, where batching pays.
+   */
+  encoderBatch = 0;
+  readonly encoderDtype: 'float32' | 'float16';
+  readonly cacheDtype: 'float32' | 'float16';
+  private readonly cacheInputs: CacheInput[];
+
+  private constructor(
+    readonly encoder: ort.InferenceSession,
+    readonly decoder: ort.InferenceSession,
+    shape: ModelShape,
+  ) {
+    this.shape = shape;
+    const feat = tensorMeta(encoder, 'input_features');
+    if (!feat) throw invalid('the encoder has no input_features input');
+    this.encoderDtype = feat.type === 'float16' ? 'float16' : 'float32';
+    const names = decoder.inputMetadata.map((m) => m.name);
+    const known = new Set(['input_ids', 'encoder_hidden_states', 'use_cache_branch']);
+    this.cacheInputs = [];
+    for (const n of names) {
+      const m = /^past_key_values\.(\d+)\.(decoder|encoder)\.(key|value)$/.exec(n);
+      if (m) this.cacheInputs.push({ name: n, layer: Number(m[1]), side: m[2] as 'decoder' | 'encoder', kind: m[3] as 'key' | 'value' });
+      else if (!known.has(n)) throw invalid(`the merged decoder has an input this engine does not feed: ${n}`);
+    }
+    for (const n of ['input_ids', 'encoder_hidden_states', 'use_cache_branch'])
+      if (!names.includes(n)) throw invalid(`the merged decoder lacks the ${n} input (is it decoder_model_merged*.onnx?)`);
+    const first = tensorMeta(decoder, this.cacheInputs[0]?.name ?? '');
+    this.cacheDtype = first?.type === 'float16' ? 'float16' : 'float32';
+  }
+
+  /** Open both sessions; the caller picks the files and the session options (EP, threads). */
+  static async load(dir: string, encoderFile: string, decoderFile: string, options: ort.InferenceSession.SessionOptions): Promise<WhisperOnnxModel> {
+    // No arena for the encoder: its few huge activations go back to the OS after each run
+    // instead of pinning peak memory for the life of the session.
+    const encoder = await ort.InferenceSession.create(encoderFile, { ...options, enableCpuMemArena: false });
+    let decoder: ort.InferenceSession;
+    try {
+      decoder = await ort.InferenceSession.create(decoderFile, options);
+    } catch (e) {
+      await encoder.release();
+      throw e;
+    }
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, number | undefined>;
+    const pre = JSON.parse(readFileSync(join(dir, 'preprocessor_config.json'), 'utf8')) as Record<string, number | undefined>;
+    const past = tensorMeta(decoder, 'past_key_values.0.decoder.key');
+    const logits = tensorMeta(decoder, 'logits', true);
+    const numOr = (v: unknown, d: number) => (typeof v === 'number' ? v : d);
+    const heads = numOr(past?.shape[1], numOr(config.decoder_attention_heads, 0));
+    const headDim = numOr(past?.shape[3], heads > 0 ? numOr(config.d_model, 0) / heads : 0);
+    const chunkLengthS = numOr(pre.chunk_length, 30);
+    const shape: ModelShape = {
+      nMels: numOr(config.num_mel_bins, numOr(pre.feature_size, 80)),
+      chunkLengthS,
+      nFrames: numOr(pre.nb_max_frames, (chunkLengthS * 16000) / 160),
+      maxTargetPositions: numOr(config.max_target_positions, 448),
+      decoderLayers: numOr(config.decoder_layers, 0),
+      heads,
+      headDim,
+      vocabSize: numOr(logits?.shape[2], numOr(config.vocab_size, 0)),
+    };
+    try {
+      return new WhisperOnnxModel(encoder, decoder, shape);
+    } catch (e) {
+      await Promise.all([encoder.release(), decoder.release()]);
+      throw e;
+    }
+  }
+
+  /** features: [n, nMels, nFrames] float32 → one output for all n (sub-batched by encoderBatch). */
+  async encode(features: Float32Array, n: number): Promise<EncoderOutput> {
+    const { nMels, nFrames } = this.shape;
+    const rowIn = nMels * nFrames;
+    const step = this.encoderBatch > 0 ? this.encoderBatch : n;
+    let data: FloatData | null = null;
+    let dims: number[] = [];
+    let rowSize = 0;
+    let dtype: 'float32' | 'float16' = 'float32';
+    for (let b = 0; b < n; b += step) {
+      const k = Math.min(step, n - b);
+      const slice = features.subarray(b * rowIn, (b + k) * rowIn);
+      const input = new ort.Tensor(this.encoderDtype, this.encoderDtype === 'float16' ? floatArrayToHalf(slice) : slice, [k, nMels, nFrames]);
+      const t0 = performance.now();
+      const out = await this.encoder.run({ input_features: input });
+      this.stats.encoderMs += performance.now() - t0;
+      const hidden = out.last_hidden_state ?? Object.values(out)[0]!;
+      const part = hidden.data as FloatData;
+      if (k === n) {
+        data = part;
+      } else {
+        rowSize = part.length / k;
+        data ??= new (part.constructor as new (len: number) => FloatData)(n * rowSize);
+        data.set(part, b * rowSize);
+      }
+      dims = [n, ...hidden.dims.slice(1)];
+      dtype = hidden.type === 'float16' ? 'float16' : 'float32';
+    }
+    return { data: data!, dtype, n, rowSize: dims.slice(1).reduce((x, y) => x * y, 1), dims };
+  }
+
+  /** A decoding pass over (a subset of) one encoder batch. */
+  decoderSession(enc: EncoderOutput): DecoderSession {
+    return new OnnxDecoderSession(this, enc, this.cacheInputs);
+  }
+
+  async release(): Promise<void> {
+    await Promise.all([this.encoder.release(), this.decoder.release()]);
+  }
+}
+
+function invalid(why: string): ConsoleError {
+  return new ConsoleError('model_onnx_invalid', `The model's ONNX files do not have the Whisper layout: ${why}.`, {
+    hint: 'Use an onnx-community / Xenova Whisper export (encoder_model*.onnx + decoder_model_merged*.onnx).',
+    status: 500,
+  });
+}
+
+class OnnxDecoderSession implements DecoderSession {
+  readonly vocabSize: number;
+  private hidden: FloatData;
+  /** Which audio each current row reads; the encoder-side tensors follow it. */
+  private rowAudio = new Int32Array(0);
+  private cache = new Map<string, Tensor>();
+  private readonly falseFlag = new ort.Tensor('bool', new Uint8Array([0]), [1]);
+  private readonly trueFlag = new ort.Tensor('bool', new Uint8Array([1]), [1]);
+
+  constructor(
+    private readonly model: WhisperOnnxModel,
+    private readonly enc: EncoderOutput,
+    private readonly cacheInputs: CacheInput[],
+  ) {
+    this.vocabSize = model.shape.vocabSize;
+    this.hidden = enc.data;
+  }
+
+  private count(t0: number): void {
+    this.model.stats.decoderMs += performance.now() - t0;
+    this.model.stats.decoderRuns++;
+  }
+
+  private logitsOf(t: Tensor): Float32Array {
+    return t.type === 'float16' ? halfArrayToFloat(t.data as Uint16Array) : (t.data as Float32Array);
+  }
+
+  async start(prompt: Int32Array, sotIndex: number, rowSources: Int32Array): Promise<StartLogits> {
+    const R = rowSources.length;
+    const P = prompt.length;
+    const { heads, headDim } = this.model.shape;
+    this.rowAudio = Int32Array.from(rowSources);
+    this.hidden = gatherRows(this.enc.data, this.enc.rowSize, rowSources);
+    const ids = new BigInt64Array(R * P);
+    for (let r = 0; r < R; r++) for (let p = 0; p < P; p++) ids[r * P + p] = BigInt(prompt[p]!);
+    const dtype = this.model.cacheDtype;
+    const empty = dtype === 'float16' ? new Uint16Array(0) : new Float32Array(0);
+    const feeds: Record<string, Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, [R, P]),
+      encoder_hidden_states: new ort.Tensor(this.enc.dtype, this.hidden, [R, ...this.enc.dims.slice(1)]),
+      use_cache_branch: this.falseFlag,
+    };
+    for (const c of this.cacheInputs) feeds[c.name] = new ort.Tensor(dtype, empty, [R, heads, 0, headDim]);
+    const t0 = performance.now();
+    const out = await this.model.decoder.run(feeds);
+    this.count(t0);
+    this.keepPresent(out, true);
+    const all = this.logitsOf(out.logits!);
+    const V = this.vocabSize;
+    const last = new Float32Array(R * V);
+    const atSot = new Float32Array(R * V);
+    for (let r = 0; r < R; r++) {
+      last.set(all.subarray((r * P + P - 1) * V, (r * P + P) * V), r * V);
+      atSot.set(all.subarray((r * P + sotIndex) * V, (r * P + sotIndex + 1) * V), r * V);
+    }
+    return { last, atSot };
+  }
+
+  private keepPresent(out: ort.InferenceSession.OnnxValueMapType, withEncoder: boolean): void {
+    for (const c of this.cacheInputs) {
+      if (c.side === 'encoder' && !withEncoder) continue;
+      const t = out[`present.${c.layer}.${c.side}.${c.kind}`];
+      if (!t) throw invalid(`the merged decoder has no present.${c.layer}.${c.side}.${c.kind} output`);
+      this.cache.set(c.name, t);
+    }
+  }
+
+  async step(tokens: Int32Array): Promise<Float32Array> {
+    const R = tokens.length;
+    const ids = new BigInt64Array(R);
+    for (let r = 0; r < R; r++) ids[r] = BigInt(tokens[r]!);
+    const feeds: Record<string, Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, [R, 1]),
+      encoder_hidden_states: new ort.Tensor(this.enc.dtype, this.hidden, [R, ...this.enc.dims.slice(1)]),
+      use_cache_branch: this.trueFlag,
+    };
+    for (const c of this.cacheInputs) feeds[c.name] = this.cache.get(c.name)!;
+    // Only the decoder-side presents are fetched: the encoder ones are empty placeholders
+    // in the with-past branch, and the step-1 encoder K/V must stay.
+    const fetches = this.cacheInputs.filter((c) => c.side === 'decoder').map((c) => `present.${c.layer}.decoder.${c.kind}`);
+    const t0 = performance.now();
+    const out = await this.model.decoder.run(feeds, ['logits', ...fetches]);
+    this.count(t0);
+    this.keepPresent(out, false);
+    return this.logitsOf(out.logits!);
+  }
+
+  reorder(rows: Int32Array): void {
+    const newAudio = new Int32Array(rows.length);
+    for (let i = 0; i < rows.length; i++) newAudio[i] = this.rowAudio[rows[i]!]!;
+    // Encoder-side tensors depend only on the audio: beams within a group keep theirs.
+    const encoderMoves = !sameRows(newAudio, this.rowAudio);
+    for (const c of this.cacheInputs) {
+      if (c.side === 'encoder' && !encoderMoves) continue;
+      const t = this.cache.get(c.name)!;
+      const dims = [...t.dims];
+      const rowSize = dims.slice(1).reduce((a, b) => a * b, 1);
+      const data = gatherRows(t.data as FloatData, rowSize, rows);
+      this.cache.set(c.name, new ort.Tensor(t.type as 'float32' | 'float16', data, [rows.length, ...dims.slice(1)]));
+    }
+    if (encoderMoves) {
+      const positions = new Int32Array(rows.length);
+      for (let i = 0; i < rows.length; i++) positions[i] = rows[i]!;
+      this.hidden = gatherRows(this.hidden, this.enc.rowSize, positions);
+    }
+    this.rowAudio = newAudio;
+  }
+
+  end(): void {
+    this.cache.clear();
+  }
+}
