@@ -8,11 +8,11 @@ mode="${1:-run}"
 # Packages: command that proves it is there -> Debian package.
 declare -A wanted=([redis-server]=redis-server [ffmpeg]=ffmpeg [ffprobe]=ffmpeg)
 if [ "$mode" = test ]; then
-  wanted+=([/usr/bin/chromium]=chromium [espeak-ng]=espeak-ng [sox]=sox)
+  wanted+=([/usr/bin/chromium]=chromium [espeak-ng]=espeak-ng [sox]=sox [/usr/share/fonts/truetype/wqy/wqy-microhei.ttc]=fonts-wqy-microhei)
 fi
 missing=()
 for cmd in "${!wanted[@]}"; do
-  if [[ "$cmd" == /* ]]; then [ -x "$cmd" ] && continue; else command -v "$cmd" >/dev/null 2>&1 && continue; fi
+  if [[ "$cmd" == /* ]]; then [ -e "$cmd" ] && continue; else command -v "$cmd" >/dev/null 2>&1 && continue; fi
   pkg="${wanted[$cmd]}"
   [[ " ${missing[*]:-} " == *" $pkg "* ]] || missing+=("$pkg")
 done

@@ -175,6 +175,8 @@ export class WhisperEngine {
   async transcribe(input: string | AudioBuffer16k, req: TranscribeRequest = {}, hooks: TranscribeHooks = {}): Promise<TranscribeResult> {
     if (hooks.signal?.aborted) throw cancelledError();
     await this.load();
+    // A cancel (or a lost GPU lock) while the model was loading must not be missed.
+    if (hooks.signal?.aborted) throw cancelledError();
     const id = this.nextId++;
     const p = this.opts.profile;
     const decoding: WhisperDecodingOptions = {
