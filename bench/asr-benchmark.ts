@@ -96,7 +96,8 @@ const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);
 
-log(`load average ${loadavg().map(f2).join(' ')} on ${cpus().length} cores`);
+const loadAtStart = loadavg();
+log(`load average ${loadAtStart.map(f2).join(" ")} on ${cpus().length} cores`);
 const files = ensureBenchAudio(join(work, 'audio'), Number(a.files), Number(a.seconds));
 log('GEMM rate');
 const gemm = child<{ shapes: Array<{ name: string; gflops: number; msPerRun: number }> }>(['--import', 'tsx', 'bench/gemm-rate.ts', String(threads)]);
@@ -182,7 +183,7 @@ const tjsSpm = tjs ? tjs.wallMs / 1000 / (tjs.audioS / 60) : NaN;
 const md = `## Transcription speed and memory (bench/asr-benchmark.ts)
 
 Figures from \`bench/asr-benchmark.ts\` on this machine (${cpus().length} cores, ${cpus()[0]?.model ?? ''}), ${new Date().toISOString().slice(0, 16)} UTC.
-Load average when the run started: ${loadavg().map(f2).join(' ')} — other jobs shared the CPU, so absolute
+Load average when the run started: ${loadAtStart.map(f2).join(" ")} — other jobs shared the CPU, so absolute
 numbers are pessimistic; the ratios compare runs made back to back on the same machine.
 
 Reproduce:

@@ -4,12 +4,14 @@ import { doctorHelp, runDoctor } from './cli/doctor';
 import { runServe, serveHelp } from './cli/serve';
 import { runSubmit, submitHelp } from './cli/submit';
 import { runToken, tokenHelp } from './cli/token';
+import { runTranscribe, transcribeHelp } from './cli/transcribe';
 import { runWorker, workerHelp } from './cli/worker';
 import { version } from './version';
 
 type Command = { summary: string; help: string; run: (argv: string[], io: CliIO) => Promise<number> };
 
 export const commands: Record<string, Command> = {
+  transcribe: { summary: 'transcribe audio/video files with the local engine (srt, vtt, txt, tsv, json)', help: transcribeHelp, run: (argv, io) => runTranscribe(argv, io) },
   serve: { summary: 'start the console (API + UI on 127.0.0.1:8788, managed Redis, services)', help: serveHelp, run: runServe },
   doctor: { summary: 'check dependencies, models, execution provider, disk', help: doctorHelp, run: runDoctor },
   token: { summary: 'print the API bearer token', help: tokenHelp, run: runToken },

@@ -30,6 +30,8 @@ export interface ServerOptions {
   uiDir?: string;
   /** Modules to build (default: main/modules.ts). */
   modules?: ModuleFactory[];
+  /** How long to wait for one module's start before serving anyway (default 10 s). */
+  moduleStartWaitMs?: number;
 }
 
 /** Everything the console runs, built from config and wired together (the composition root). */
@@ -125,17 +127,27 @@ export async function startServer(opts: ServerOptions): Promise<ConsoleServer> {
   const modules: ConsoleModule[] = [];
   const closeModules = async () => {
     for (const m of [...modules].reverse()) {
-      try {
-        await m.close?.();
-      } catch (e) {
-        logger.error({ module: m.name, err: describeError(e) }, 'module close failed');
-      }
+      if (!m.close) continue;
+      let timer: NodeJS.Timeout | undefined;
+      const closed = m.close().then(
+        () => true,
+        (e: unknown) => {
+          logger.error({ module: m.name, err: describeError(e) }, 'module close failed');
+          return true;
+        },
+      );
+      // A close that waits on an unreachable Redis must not keep the process from exiting.
+      const done = await Promise.race([closed, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 5000)))]);
+      clearTimeout(timer);
+      if (!done) logger.warn({ module: m.name }, 'module did not close within 5 s; going on');
     }
     for (const fn of [...closers].reverse()) await fn();
   };
   try {
     for (const factory of opts.modules ?? moduleFactories) {
+      const t0 = performance.now();
       const m = await factory(ctx);
+      logger.debug({ module: m.name, ms: Math.round(performance.now() - t0) }, 'module built');
       modules.push(m);
       for (const check of m.healthChecks ?? []) health.add(check);
       m.registerRoutes?.(app, guard);
@@ -184,7 +196,20 @@ export async function startServer(opts: ServerOptions): Promise<ConsoleServer> {
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? cfg0.server.port);
   setPort(port);
   boundPort = port;
-  for (const m of modules) await m.start?.();
+  // A module whose start waits on Redis (subscriptions, queue connections) must not keep the
+  // API down: the operator needs /health and the emergency actions most when Redis is gone.
+  for (const m of modules) {
+    if (!m.start) continue;
+    const t0 = performance.now();
+    const started = m.start().then(
+      () => logger.debug({ module: m.name, ms: Math.round(performance.now() - t0) }, 'module started'),
+      (e: unknown) => logger.error({ module: m.name, err: describeError(e) }, 'module failed to start'),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([started.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), opts.moduleStartWaitMs ?? 10_000)))]);
+    clearTimeout(timer);
+    if (!waited) logger.warn({ module: m.name }, 'module still starting (waiting for Redis?); serving without waiting for it');
+  }
   const url = `http://${cfg0.server.host}:${port}`;
   logger.info({ url, version }, 'console listening');
 

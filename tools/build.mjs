@@ -45,7 +45,12 @@ async function buildMain() {
 }
 
 async function buildApp() {
-  await build({ ...nodeCommon, entryPoints: { 'app/main': 'app/main.ts' }, outdir: dist, outExtension: { '.js': '.mjs' }, external: ['electron'] });
+  const appEntries = { 'app/main': 'app/main.ts' };
+  await build({ ...nodeCommon, entryPoints: appEntries, outdir: dist, outExtension: { '.js': '.mjs' }, external: ['electron'] });
+  // The engine looks for its worker beside the bundle that runs it.
+  if (existsSync(join(root, 'main/inference/engine/worker.ts'))) {
+    await build({ ...nodeCommon, entryPoints: { 'app/engine-worker': 'main/inference/engine/worker.ts' }, outdir: dist });
+  }
   // A sandboxed preload cannot require node_modules: bundle everything but electron, as CJS.
   await build({ ...nodeCommon, packages: undefined, format: 'cjs', entryPoints: { 'app/preload': 'app/preload.ts' }, outdir: dist, outExtension: { '.js': '.cjs' }, external: ['electron'] });
 }

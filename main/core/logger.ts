@@ -43,7 +43,7 @@ export class LoggerFactory {
       streams.length === 0
         ? pino({ level: 'silent' })
         : pino(
-            { level: this.opts.level ?? 'info', base: { component }, timestamp: pino.stdTimeFunctions.isoTime },
+            { level: this.opts.level ?? process.env.WHISPERX_LOG_LEVEL ?? 'info', base: { component }, timestamp: pino.stdTimeFunctions.isoTime },
             pino.multistream(streams),
           );
     this.loggers.set(component, logger);

@@ -2,9 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import type { JobOutputFormat, ResultFile } from '../contract/jobs';
+import { packageRoot } from '../core/paths';
 import { ConsoleError } from '../core/errors';
 import { writeTranscript } from '../inference/writers';
 import type { Transcript } from '../inference/types';
@@ -61,7 +61,7 @@ export class ResultsStore implements ResultsIndex {
   ) {
     if (!defined.has(redis)) {
       // ./lua is main/jobs/lua from source and dist/main/lua beside the bundle (tools/build.mjs copies it).
-      commitLua ??= readFileSync(fileURLToPath(new URL(`./lua/${commitScript}`, import.meta.url)), 'utf8');
+      commitLua ??= readFileSync(join(packageRoot(), 'main', 'jobs', 'lua', commitScript), 'utf8');
       redis.defineCommand('wxcResultCommit', { numberOfKeys: Number(/-(\d+)\.lua$/.exec(commitScript)![1]), lua: commitLua });
       defined.add(redis);
     }

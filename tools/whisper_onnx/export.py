@@ -109,7 +109,10 @@ def export_onnx(model: Whisper):
     return enc, no_past, with_past
 
 
-def write_variants(model: Whisper, folder, variants=("fp32", "fp16", "int8"), fp16_fp32_ops=(), int8_aliases=("_int8", "_quantized")):
+def write_variants(model: Whisper, folder, variants=("fp32", "fp16", "int8"), fp16_fp32_ops=(), int8_aliases=("_int8", "_quantized"),
+                   fp16_encoder_in_fp32=False):
+    """fp16_encoder_in_fp32: the _fp16 encoder computes in float32 and only casts its output
+    (ORT 1.31 CPU crashes creating a session for a float16 graph around the ONNX GRU)."""
     d = model.dims
     enc, no_past, with_past = export_onnx(model)
     L, H, Dh = d.decoder_layers, d.decoder_heads, d.d_model // d.decoder_heads
@@ -119,7 +122,8 @@ def write_variants(model: Whisper, folder, variants=("fp32", "fp16", "int8"), fp
         e, a, b = copy.deepcopy(enc), copy.deepcopy(no_past), copy.deepcopy(with_past)
         ftype = onnx.TensorProto.FLOAT
         if variant == "fp16":
-            e, a, b = (onnx_graph.to_float16(m, fp16_fp32_ops) for m in (e, a, b))
+            e = onnx_graph.float16_outputs(e) if fp16_encoder_in_fp32 else onnx_graph.to_float16(e, fp16_fp32_ops)
+            a, b = (onnx_graph.to_float16(m, fp16_fp32_ops) for m in (a, b))
             ftype = onnx.TensorProto.FLOAT16
         elif variant == "int8":
             e, a, b = (onnx_graph.quantize_dynamic_int8(m) for m in (e, a, b))

@@ -29,7 +29,8 @@ class WhisperDims:
     # "conv_bigru_ctc": the same with its CTC head decoded in the graph (CTCBridgeEncoder).
     encoder_kind: str = "whisper"
     gru_hidden: int = 128
-    gru_layers: int = 2
+    gru_layers: int = 2              # 0: no GRU, only the conv blocks below
+    conv_blocks: int = 0             # residual dilated conv blocks after the strided convs
     # "full": [n_vocab, d_model] table. "hashed": rows = A[i % m] + B[i // m] (tiny test models).
     # "kept": only kept_token_ids have rows; ids are mapped inside the graph and every other
     # token gets logit -1e4, so the interface stays the full vocabulary.
@@ -51,6 +52,19 @@ def sinusoids(length, channels, max_timescale=10000):
 class LayerNorm(nn.LayerNorm):
     def forward(self, x):
         return super().forward(x.float()).type(x.dtype)
+
+
+class ChannelLayerNorm(nn.Module):
+    """LayerNorm over the channels of a [batch, channels, time] tensor."""
+
+    def __init__(self, d, eps=1e-5):
+        super().__init__()
+        self.weight, self.bias, self.eps = nn.Parameter(torch.ones(d)), nn.Parameter(torch.zeros(d)), eps
+
+    def forward(self, x):
+        mu = x.mean(1, keepdim=True)
+        var = (x - mu).pow(2).mean(1, keepdim=True)
+        return (x - mu) / torch.sqrt(var + self.eps) * self.weight[:, None] + self.bias[:, None]
 
 
 class MultiHeadAttention(nn.Module):
@@ -124,17 +138,28 @@ class ConvBiGRUEncoder(nn.Module):
             nn.Conv1d(d, d, 3, stride=2, padding=1),
             nn.Conv1d(d, d, 3, stride=2, padding=1),
         ])
-        self.conv_ln = LayerNorm(d)
-        self.gru = nn.GRU(d, h, num_layers=dims.gru_layers, batch_first=True, bidirectional=True)
-        self.proj = nn.Linear(2 * h, d)
+        # A LayerNorm after every conv: without them the default init shrinks the signal ~10x
+        # per layer and the GRU sees almost nothing (measured: CTC stuck on all-blank).
+        self.conv_lns = nn.ModuleList(ChannelLayerNorm(d) for _ in self.convs)
+        dil = [1, 2, 4, 1, 2, 4, 1, 2][: dims.conv_blocks]
+        self.blocks = nn.ModuleList(nn.Conv1d(d, d, 5, padding=2 * k, dilation=k) for k in dil)
+        self.block_lns = nn.ModuleList(ChannelLayerNorm(d) for _ in dil)
+        self.gru = nn.GRU(d, h, num_layers=dims.gru_layers, batch_first=True, bidirectional=True) if dims.gru_layers else None
+        self.proj = nn.Linear(2 * h if self.gru is not None else d, d)
         self.ln_post = LayerNorm(d)
         self.upsample = 4  # 100 Hz mel / 8 = 12.5 Hz; Whisper's encoder output rate is 50 Hz
 
     def forward_low_rate(self, x):
-        for conv in self.convs:
-            x = F.gelu(conv(x))
-        x = self.conv_ln(x.permute(0, 2, 1))
-        x, _ = self.gru(x)
+        # Channel LayerNorm in the conv layout: with transposes around the convs, torch 1.13's
+        # CPU conv backward got non-contiguous gradients and returned values ~1e4..inf
+        # (measured), which froze the encoder.
+        for conv, ln in zip(self.convs, self.conv_lns):
+            x = F.gelu(ln(conv(x)))
+        for conv, ln in zip(self.blocks, self.block_lns):
+            x = x + F.gelu(ln(conv(x)))
+        x = x.transpose(1, 2)
+        if self.gru is not None:
+            x, _ = self.gru(x)  # [B, frames/8, 2 * gru_hidden]
         return self.ln_post(self.proj(x))  # [B, frames/8, d]
 
     def forward(self, x):

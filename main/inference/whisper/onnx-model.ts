@@ -148,7 +148,6 @@ export class WhisperOnnxModel {
     const step = this.encoderBatch > 0 ? this.encoderBatch : n;
     let data: FloatData | null = null;
     let dims: number[] = [];
-    let rowSize = 0;
     let dtype: 'float32' | 'float16' = 'float32';
     for (let b = 0; b < n; b += step) {
       const k = Math.min(step, n - b);
@@ -162,7 +161,7 @@ export class WhisperOnnxModel {
       if (k === n) {
         data = part;
       } else {
-        rowSize = part.length / k;
+        const rowSize = part.length / k;
         data ??= new (part.constructor as new (len: number) => FloatData)(n * rowSize);
         data.set(part, b * rowSize);
       }
