@@ -71,3 +71,14 @@ test('when the server goes away the UI says so, and it reconnects by itself when
   await expect(page.getByTestId('banner-token')).toBeHidden();
   expect(errors).toEqual([]);
 });
+
+test('the header switches the hardware profile, and the API agrees', async ({ page, request }) => {
+  await page.goto(`${c.url}/#token=${c.token}`);
+  const select = page.getByTestId('profile').getByRole('combobox');
+  await expect(select).toHaveValue('cpu');
+  await select.selectOption('memory_limited');
+  await expect.poll(async () => ((await (await request.get(`${c.url}/api/v1/model/info`)).json()) as { active_profile: string }).active_profile).toBe('memory_limited');
+  await expect(select).toHaveValue('memory_limited');
+  await select.selectOption('cpu');
+  await expect.poll(async () => ((await (await request.get(`${c.url}/api/v1/model/info`)).json()) as { active_profile: string }).active_profile).toBe('cpu');
+});

@@ -122,7 +122,7 @@ export async function startServer(opts: ServerOptions): Promise<ConsoleServer> {
       for (const l of timingListeners) l({ route, method, status, ms });
     },
   });
-  registerCoreRoutes(app, guard, { health, config, engine: { status: () => services.optional('engineStatus')?.status() ?? engine.status() } });
+  registerCoreRoutes(app, guard, { health, config, bus, engine: { status: () => services.optional('engineStatus')?.status() ?? engine.status() } });
 
   const modules: ConsoleModule[] = [];
   const closeModules = async () => {

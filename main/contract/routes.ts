@@ -6,13 +6,14 @@ import { maintenanceRoutes } from './maintenance';
 import { modelRoutes } from './model';
 import { monitoringRoutes } from './monitoring';
 import type { RouteSpec } from './route';
-import { systemRoutes } from './system';
+import { configRoutes, systemRoutes } from './system';
 
 /** Every HTTP route and IPC call of the console, declared once. */
 export const routes = {
   ...healthRoutes,
   ...modelRoutes,
   ...systemRoutes,
+  ...configRoutes,
   ...gpuRoutes,
   ...monitoringRoutes,
   ...alertRoutes,

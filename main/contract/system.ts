@@ -18,3 +18,22 @@ export const systemRoutes = {
     response: z.object({ ok: z.literal(true) }),
   }),
 } as const;
+
+export const setActiveProfileBody = z.object({ profile: z.string().min(1).max(64) }).strict();
+export const setActiveProfileResult = z.object({
+  active_profile: z.string(),
+  previous: z.string(),
+  file: z.string(),
+  message: z.string(),
+});
+
+export const configRoutes = {
+  setActiveProfile: route({
+    method: 'POST',
+    path: '/api/v1/config/active-profile',
+    auth: true,
+    summary: 'Switch the hardware profile: writes active_profile in config.yml (comments kept) and applies it at once. 404 unknown profile.',
+    body: setActiveProfileBody,
+    response: setActiveProfileResult,
+  }),
+} as const;

@@ -9,7 +9,7 @@ import { AlertsPage, DashboardPage, EmergencyPage, JobsPage, MaintenancePage, Mo
 import { SettingsPage } from './pages/SettingsPage';
 import { TranscriptsPage } from './pages/TranscriptsPage';
 import { applyEvent, onAlertNotification, useConsole } from './store';
-import { bindActions } from './store/actions';
+import { bindActions, switchProfile } from './store/actions';
 import { startSync, type Sync } from './store/sync';
 import type { Transport } from './transport';
 import { unacknowledgedCount } from './views/alerts-view';
@@ -78,6 +78,8 @@ export function App({ transport }: { transport: Transport }) {
         health={health}
         feedOpen={feed === 'open'}
         profile={model.data?.active_profile ?? null}
+        profiles={model.data?.profiles ?? []}
+        onProfile={hasToken ? (name) => void switchProfile(name).catch(() => undefined) : undefined}
         language={language}
         onLanguage={onLanguage}
         lockBadge={badge}

@@ -2,6 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ModelInfo } from '../../contract/model';
 import { routes } from '../../contract/routes';
 import type { ConfigStore } from '../../core/config/store';
+import { setConfigValue } from '../../core/config/edit';
+import { ConsoleError } from '../../core/errors';
+import type { EventBus } from '../../core/events';
 import { inspectModelFolder, listModels, modelDir } from '../../inference/catalog';
 import type { EngineStatusSource, HealthService } from '../../monitoring/health';
 import { registerRoute, WithStatus } from '../register';
@@ -10,6 +13,7 @@ export interface CoreRouteDeps {
   health: HealthService;
   config: ConfigStore;
   engine: EngineStatusSource;
+  bus: EventBus;
 }
 
 export function buildModelInfo(config: ConfigStore, engine: EngineStatusSource): ModelInfo {
@@ -57,4 +61,28 @@ export function registerCoreRoutes(app: FastifyInstance, guard: (req: FastifyReq
   );
   registerRoute(app, routes.modelInfo, async () => buildModelInfo(deps.config, deps.engine), guard);
   registerRoute(app, routes.authCheck, async () => ({ ok: true as const }), guard);
+  registerRoute(
+    app,
+    routes.setActiveProfile,
+    async ({ body }) => {
+      const cur = deps.config.current;
+      if (!(body.profile in cur.profiles)) {
+        throw new ConsoleError('unknown_profile', `Profile "${body.profile}" is not in ${cur.source.file}`, {
+          status: 404,
+          hint: `Use one of: ${Object.keys(cur.profiles).join(', ')}.`,
+        });
+      }
+      const previous = cur.active_profile;
+      const next = setConfigValue(cur, 'active_profile', body.profile);
+      const changed = deps.config.replace(next);
+      if (changed.length) deps.bus.emit('config.changed', { file: next.source.file, active_profile: next.active_profile, changed_sections: changed });
+      return {
+        active_profile: next.active_profile,
+        previous,
+        file: next.source.file,
+        message: previous === body.profile ? `Profile ${body.profile} was already active.` : `Profile switched from ${previous} to ${body.profile}; the engine uses it from the next job.`,
+      };
+    },
+    guard,
+  );
 }

@@ -8,6 +8,10 @@ export interface HealthHeaderProps {
   health: HealthReport | null;
   feedOpen: boolean;
   profile: string | null;
+  /** The profiles of config.yml; the select switches between them. */
+  profiles?: string[];
+  /** Absent without a token (read-only session). */
+  onProfile?: ((name: string) => void) | undefined;
   language: Language;
   onLanguage: (l: Language) => void;
   /** Extra GPU lock badge when the health report has no gpu_lock component. */
@@ -19,16 +23,29 @@ export interface HealthHeaderProps {
 const detailPage: Record<string, Page> = { engine: 'models', gpu_lock: 'emergency', jobs: 'jobs' };
 
 /** The health summary: one badge per component, each with text beside its colour, opening its detail. */
-export function HealthHeader({ health, feedOpen, profile, language, onLanguage, lockBadge, alertCount }: HealthHeaderProps) {
+export function HealthHeader({ health, feedOpen, profile, profiles = [], onProfile, language, onLanguage, lockBadge, alertCount }: HealthHeaderProps) {
   const { t } = useTranslation();
   const badges = healthBadges(health, feedOpen);
   return (
     <header className="header" role="banner">
       <h1 className="title">{t('app.title')}</h1>
       {profile && (
-        <span className="profile" data-testid="profile" title={t('header.profile_switch_unavailable')}>
-          {t('header.profile')}: <strong>{profile}</strong>
-        </span>
+        <label className="profile" data-testid="profile">
+          {t('header.profile')}:{' '}
+          <select
+            value={profile}
+            disabled={!onProfile || profiles.length === 0}
+            title={onProfile ? t('header.profile_switch_hint') : t('header.profile_switch_needs_token')}
+            aria-label={t('header.profile')}
+            onChange={(e) => onProfile?.(e.target.value)}
+          >
+            {(profiles.length ? profiles : [profile]).map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </label>
       )}
       <ul className="badges" aria-label={t('header.component_health')}>
         {badges.map((b) => (

@@ -78,7 +78,7 @@ export function ModelPanelBody({ info, lang, full }: { info: ModelInfo; lang: La
       {full && (
         <>
           <p className="hint" data-testid="profile-note">
-            {t('header.profile_switch_unavailable')}
+            {t('header.profile_switch_hint')}
           </p>
           {info.model.description && (
             <p>

@@ -3,7 +3,8 @@ export const en = {
   header: {
     profile: 'profile',
     profile_switch: 'Active profile',
-    profile_switch_unavailable: 'Profiles are switched in config.yml (active_profile); the console picks the change up by itself.',
+    profile_switch_hint: 'Switch the hardware profile (writes active_profile in config.yml)',
+    profile_switch_needs_token: 'Paste the API token to switch profiles',
     status_healthy: 'healthy',
     status_degraded: 'degraded',
     status_unhealthy: 'unhealthy',

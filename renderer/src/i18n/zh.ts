@@ -5,7 +5,8 @@ export const zh: Messages = {
   header: {
     profile: '配置',
     profile_switch: '当前配置',
-    profile_switch_unavailable: '在 config.yml 中修改 active_profile 即可切换配置，控制台会自动读取。',
+    profile_switch_hint: '切换硬件配置（写入 config.yml 的 active_profile）',
+    profile_switch_needs_token: '粘贴 API 令牌后可切换配置',
     status_healthy: '健康',
     status_degraded: '降级',
     status_unhealthy: '异常',

@@ -122,3 +122,10 @@ export function pathForFile(file: File): string | null {
     return null;
   }
 }
+
+/** Switches the hardware profile (writes config.yml's active_profile); model info refreshes after. */
+export async function switchProfile(profile: string): Promise<string> {
+  const r = await tp().call('setActiveProfile', { body: { profile } });
+  await refresh('model');
+  return r.message;
+}
