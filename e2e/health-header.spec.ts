@@ -12,8 +12,12 @@ test.afterAll(async () => {
 test('the console loads and its header follows Redis going down and coming back', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  let redisDown = false;
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
+    if (m.type() !== 'error') return;
+    // While Redis is deliberately down, routes that need it answer 503 (the browser logs those); a 500 is still a bug.
+    if (redisDown && /status of 503/.test(m.text())) return;
+    errors.push(m.text());
   });
   await page.goto(`${c.url}/#token=${c.token}`);
   await expect(page.getByRole('heading', { name: 'WhisperX Console' })).toBeVisible();
@@ -23,6 +27,7 @@ test('the console loads and its header follows Redis going down and coming back'
   await expect(page.getByTestId('profile')).toContainText('cpu');
   await page.screenshot({ path: 'test-results/e2e/header-healthy.png' });
 
+  redisDown = true;
   await c.redis.stop();
   await expect(redis).toHaveAttribute('data-state', 'down');
   await expect(page.getByTestId('overall')).toHaveText('unhealthy');
@@ -30,6 +35,7 @@ test('the console loads and its header follows Redis going down and coming back'
 
   await c.redis.start();
   await expect(redis).toHaveAttribute('data-state', 'up');
+  redisDown = false;
   expect(errors).toEqual([]);
 });
 

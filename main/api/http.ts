@@ -58,6 +58,14 @@ const readableFastifyErrors: Record<string, { status: number; message: string; h
   },
 };
 
+/** ioredis's ways of saying the server is gone (the request can be retried once Redis is back). */
+export function isRedisUnavailable(err: Error): boolean {
+  return (
+    err.name === 'MaxRetriesPerRequestError' ||
+    /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|enableOfflineQueue|Reached the max retries per request/.test(err.message)
+  );
+}
+
 /**
  * The local API: loopback only, Host and Origin checked (DNS rebinding and cross-site
  * requests), bearer token on mutating routes, JSON error bodies a person can act on.
@@ -103,6 +111,15 @@ export function createHttpServer(opts: HttpServerOptions): { app: FastifyInstanc
     if (err instanceof ConsoleError) {
       opts.logger.info({ code: err.code, status: err.status }, err.message);
       return reply.code(err.status).send({ error: err.toJSON() });
+    }
+    if (isRedisUnavailable(err)) {
+      return reply.code(503).send({
+        error: {
+          code: 'redis_unavailable',
+          message: `Redis is not reachable, so this request could not be served: ${err.message}`,
+          hint: 'See /health; the console reconnects by itself. Use the "Restart Redis" emergency action if it stays down.',
+        },
+      });
     }
     const known = err.code ? readableFastifyErrors[err.code] : undefined;
     if (known) return reply.code(known.status).send({ error: { code: err.code.toLowerCase(), message: known.message, hint: known.hint } });

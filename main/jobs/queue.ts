@@ -39,12 +39,39 @@ export class TranscriptionQueue {
 
   constructor(
     private readonly redis: Redis,
-    connection: Redis,
+    private readonly connection: Redis,
     private readonly settings: JobSettings,
     private readonly keys: JobKeys,
   ) {
     this.queue = new Queue(settings.queueName, { connection });
     this.queue.on('error', () => undefined);
+  }
+
+  /**
+   * The queue's connection waits through a Redis restart (as BullMQ needs); an API request
+   * must not: while Redis is away it gets a 503 at once instead of hanging.
+   */
+  async assertConnected(waitMs = 1000): Promise<void> {
+    for (const c of [this.redis, this.connection]) {
+      if (c.status !== 'ready') {
+        // First connect or mid-reconnect: give it a moment, then answer rather than hang.
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(done, waitMs);
+          function done() {
+            clearTimeout(t);
+            c.off('ready', done);
+            resolve();
+          }
+          c.once('ready', done);
+        });
+      }
+      if (c.status !== 'ready') {
+        throw new ConsoleError('redis_unavailable', `Redis is not reachable (connection ${c.status}), so jobs cannot be read or changed right now.`, {
+          status: 503,
+          hint: 'See /health; the console reconnects by itself. Use the "Restart Redis" emergency action if it stays down.',
+        });
+      }
+    }
   }
 
   async submit(input: JobInput, options: JobOptions): Promise<TranscriptionJob> {

@@ -163,6 +163,10 @@ export function registerJobRoutes(app: FastifyInstance, guard: (req: FastifyRequ
     );
   });
 
+  // Routes that read or change jobs answer 503 at once while Redis is away (see assertConnected).
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/api/v1/transcriptions')) await queue.assertConnected();
+  });
   registerRoute(app, routes.listTranscriptions, async ({ query }) => queue.list(query), guard);
   registerRoute(app, routes.jobStats, async () => stats.snapshot(), guard);
   registerRoute(app, routes.getTranscription, async ({ params }) => queue.require(params.id), guard);

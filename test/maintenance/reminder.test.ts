@@ -104,8 +104,8 @@ describe('the reminder through the real alerts wing', () => {
     try {
       // As if the console had been installed 30 days ago and nothing was done since.
       await c.server.redis.client.hset('wxc:maintenance:state', 'installed_at', JSON.stringify(Date.now() - 30 * 24 * H));
-      const emitted = await c.svc.reminder.check();
-      expect(emitted.map((e) => e.checklist)).toEqual(['daily', 'weekly']);
+      // The module's own timer may have run the check already; either way the alerts must open.
+      await c.svc.reminder.check();
       await expect
         .poll(async () => {
           const body = (await (await c.fetch('/api/v1/monitoring/alerts')).json()) as { alerts: Array<{ rule_id: string; severity: string; labels: Record<string, string>; state: string }> };

@@ -156,7 +156,7 @@ def suppress_tokens(tok: WhisperTokenizer):
     return sorted(set(non_speech_tokens(tok)) | {tok[s] for s in specials})
 
 
-def write_configs(model: Whisper, folder, chunk_length=30, extra_config=None):
+def write_configs(model: Whisper, folder, chunk_length=30, extra_config=None, begin_suppress=(220, 50256)):
     d = model.dims
     tok = WhisperTokenizer(multilingual=False)
     assert d.n_vocab == tok.n_vocab
@@ -181,7 +181,7 @@ def write_configs(model: Whisper, folder, chunk_length=30, extra_config=None):
         "decoder_start_token_id": tok.sot,
         "scale_embedding": False, "use_cache": True, "tie_word_embeddings": True,
         "torch_dtype": "float32",
-        "begin_suppress_tokens": [220, tok.eot],
+        "begin_suppress_tokens": list(begin_suppress),
         "suppress_tokens": suppress_tokens(tok),
     }
     if extra_config:
@@ -196,7 +196,7 @@ def write_configs(model: Whisper, folder, chunk_length=30, extra_config=None):
         "max_length": d.n_text_ctx,
         "return_timestamps": False,
         "suppress_tokens": suppress_tokens(tok),
-        "begin_suppress_tokens": [220, tok.eot],
+        "begin_suppress_tokens": list(begin_suppress),
         "forced_decoder_ids": None,
         "alignment_heads": [[d.decoder_layers - 1, h] for h in range(d.decoder_heads)],
     }
