@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, session } from 'electron';
-import { ipcChannels } from '../main/contract';
+import { app, BrowserWindow, dialog, ipcMain, Menu, net, Notification, protocol, session } from 'electron';
+import { ipcChannels, mediaScheme } from '../main/contract';
 import { loadConfig, locateConfig } from '../main/core/config/loader';
 import { describeError } from '../main/core/errors';
 import { startServer, type ConsoleServer } from '../main/server';
@@ -42,6 +42,16 @@ async function boot(): Promise<void> {
   const config = loadConfig(locateConfig({ flag: process.env.WHISPERX_CONFIG }));
   server = await startServer({ config });
 
+  // The transcript's audio player: wxc-media://job/<id> streams the job's own audio file
+  // (the IPC bridge carries JSON, not media); only jobs the API knows are served.
+  protocol.handle(mediaScheme, async (req) => {
+    const id = decodeURIComponent(new URL(req.url).pathname.replace(/^\//, ''));
+    const res = await server!.app.inject({ method: 'GET', url: `/api/v1/transcriptions/${encodeURIComponent(id)}`, headers: { host: `127.0.0.1:${server!.port}` } });
+    if (res.statusCode !== 200) return new Response(res.body, { status: res.statusCode });
+    const job = res.json() as { input: { path: string } };
+    return net.fetch(pathToFileURL(job.input.path).href, { headers: req.headers });
+  });
+
   ipcMain.handle(ipcChannels.call, (event, req) => handleBridgeCall(server!, isAppUrl, event, req));
   ipcMain.handle(ipcChannels.pickFiles, async (event) => {
     if (!isAppUrl(event.senderFrame?.url ?? '')) return [];
@@ -77,6 +87,7 @@ async function boot(): Promise<void> {
 }
 
 app.enableSandbox();
+protocol.registerSchemesAsPrivileged([{ scheme: mediaScheme, privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true } }]);
 void app.whenReady().then(boot).catch((e: unknown) => {
   dialog.showErrorBox('WhisperX Console could not start', describeError(e));
   app.exit(1);

@@ -1,6 +1,9 @@
 import type { LiveEvent } from './events';
 import type { RouteName } from './routes';
 
+/** Electron only: the scheme the transcript's audio player streams job audio from (wxc-media://job/<id>). */
+export const mediaScheme = 'wxc-media';
+
 /** The only IPC channels; the preload lets nothing else through. */
 export const ipcChannels = {
   call: 'wxc:call',

@@ -1,3 +1,4 @@
+import { mediaScheme } from '../../../main/contract/ipc';
 import type { AlertActionResult, ChecklistRunResult, EmergencyActionResult, JobOptionsInput, JobOutputFormat, MaintenancePeriodName, MaintenanceRun, ReleaseLockResult, TranscriptionJob } from '../../../main/contract';
 import type { Transport } from '../transport';
 import type { AlertAction } from '../views/alerts-view';
@@ -69,9 +70,9 @@ export async function exportText(id: string, format: JobOutputFormat): Promise<s
   return typeof r === 'string' ? r : JSON.stringify(r);
 }
 
-/** A URL the <audio> element streams (Range requests); null where the transport has none. */
+/** A URL the <audio> element streams (Range requests): the API in a browser, the app's media scheme in Electron. */
 export function audioUrl(id: string): string | null {
-  return tp().kind === 'http' ? `/api/v1/transcriptions/${encodeURIComponent(id)}/audio` : null;
+  return tp().kind === 'http' ? `/api/v1/transcriptions/${encodeURIComponent(id)}/audio` : `${mediaScheme}://job/${encodeURIComponent(id)}`;
 }
 
 export async function releaseGpuLock(lockKey: string, reason?: string): Promise<ReleaseLockResult> {
