@@ -125,7 +125,8 @@ class WhisperEncoder(nn.Module):
 
 
 class ConvBiGRUEncoder(nn.Module):
-    """Conv stack to 12.5 Hz, BiGRU, projection; each state repeated x4 to Whisper's 50 Hz rate.
+    """Conv stack to 12.5 Hz, residual dilated conv blocks and/or a BiGRU (dims.conv_blocks,
+    dims.gru_layers), projection; each state repeated x4 to Whisper's 50 Hz rate.
 
     The repeat adds no information: attention over four identical copies of every key equals
     attention over the 12.5 Hz states, so training uses those directly (4x cheaper)."""
