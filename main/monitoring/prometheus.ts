@@ -99,7 +99,9 @@ export class PrometheusExporter {
     return this.registry.contentType;
   }
 
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /** The exposition text. prom-client 15 writes NaN as `Nan` (e.g. the event-loop lag mean
+   * before its first sample); the text format spells it `NaN`, so strict parsers reject it. */
+  async text(): Promise<string> {
+    return (await this.registry.metrics()).replace(/ Nan$/gm, ' NaN');
   }
 }
