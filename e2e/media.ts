@@ -40,3 +40,23 @@ export function parseSrt(srt: string): { index: number; start: number; end: numb
       return { index: Number(index), start: time(a!), end: time(b!), text: text.join('\n') };
     });
 }
+
+/** Two espeak-ng voices taking turns in the console's vocabulary (what the demo models know), 16 kHz mono. */
+export function conversationWav(name = 'conversation.wav'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wxc-e2e-conv-'));
+  const voices: Record<'A' | 'B', string[]> = { A: ['-v', 'en-us+m3', '-p', '35', '-s', '165'], B: ['-v', 'en-gb+f2', '-p', '70', '-s', '150'] };
+  const lines: Array<['A' | 'B', string]> = [['A', 'gpu lock release'], ['B', 'redis queue status check'], ['A', 'memory disk alert'], ['B', 'worker job done']];
+  const gap = join(dir, 'gap.wav');
+  execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', gap, 'trim', '0', '0.7']);
+  const parts = [gap];
+  lines.forEach(([who, text], i) => {
+    const raw = join(dir, `u${i}.raw.wav`);
+    const out = join(dir, `u${i}.wav`);
+    execFileSync('espeak-ng', [...voices[who], '-w', raw, text]);
+    execFileSync('sox', [raw, '-r', '16000', '-c', '1', '-b', '16', out, 'silence', '1', '0.01', '0.5%', 'reverse', 'silence', '1', '0.01', '0.5%', 'reverse']);
+    parts.push(out, gap);
+  });
+  const wav = join(dir, name);
+  execFileSync('sox', [...parts, wav]);
+  return wav;
+}

@@ -9,6 +9,7 @@ import { commonOptions, configFromFlags, exitCodes, UsageError, type CliIO } fro
 
 export const submitHelp = `whisperx-console submit FILE... [--no-wait] [--language CODE] [--task transcribe|translate]
                          [--model NAME] [--formats srt,vtt,txt,tsv,json] [--no-vad] [--url URL]
+                         [--align] [--diarize [--min-speakers N] [--max-speakers N]]
 
 Queue mode: each FILE becomes a job in the running console's queue (whisperx-console serve).
 Waits and shows progress until every job finished, unless --no-wait (then prints the job ids).
@@ -62,6 +63,10 @@ export async function runSubmit(argv: string[], io: CliIO): Promise<number> {
       model: { type: 'string' },
       formats: { type: 'string' },
       'no-vad': { type: 'boolean' },
+      align: { type: 'boolean' },
+      diarize: { type: 'boolean' },
+      'min-speakers': { type: 'string' },
+      'max-speakers': { type: 'string' },
       url: { type: 'string' },
       'poll-ms': { type: 'string' },
     },
@@ -75,6 +80,16 @@ export async function runSubmit(argv: string[], io: CliIO): Promise<number> {
   if (values.task !== undefined && values.task !== 'transcribe' && values.task !== 'translate') throw new UsageError(`--task must be transcribe or translate, got "${values.task}"`);
   const formats = values.formats?.split(',').map((f) => f.trim());
   if (formats && !formats.every((f) => outputFormat.safeParse(f).success)) throw new UsageError(`--formats takes srt, vtt, txt, tsv, json; got "${values.formats}"`);
+  const speakerCount = (flag: 'min-speakers' | 'max-speakers'): number | undefined => {
+    const v = values[flag];
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got "${v}"`);
+    if (!values.diarize) throw new UsageError(`--${flag} needs --diarize`);
+    return n;
+  };
+  const minSpeakers = speakerCount('min-speakers');
+  const maxSpeakers = speakerCount('max-speakers');
   const cfg = configFromFlags(values, io);
   const base = values.url ?? `http://${cfg.server.host}:${cfg.server.port}`;
   const api = client(base.replace(/\/$/, ''), readApiToken(cfg.paths.data_dir));
@@ -85,6 +100,10 @@ export async function runSubmit(argv: string[], io: CliIO): Promise<number> {
     ...(values.model ? { model: values.model } : {}),
     ...(formats ? { output_formats: formats as JobOptionsInput['output_formats'] } : {}),
     ...(values['no-vad'] ? { vad: false } : {}),
+    ...(values.align ? { align: true } : {}),
+    ...(values.diarize ? { diarize: true } : {}),
+    ...(minSpeakers !== undefined ? { min_speakers: minSpeakers } : {}),
+    ...(maxSpeakers !== undefined ? { max_speakers: maxSpeakers } : {}),
   };
   const ids: string[] = [];
   for (const file of positionals) {

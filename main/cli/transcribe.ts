@@ -4,6 +4,7 @@ import type { ConsoleConfig } from '../core/config/loader';
 import { computeTypes, devices } from '../core/config/sections/profiles';
 import { describeError, isConsoleError } from '../core/errors';
 import { modelDir } from '../inference/catalog';
+import { speakerModelsFromConfig } from '../inference/speakers';
 import { WhisperEngine, type TranscribeRequest } from '../inference/engine/engine';
 import type { PipelineProgress } from '../inference/types';
 import { outputFormats, parseOutputFormats, writeAll, writeTranscript, type OutputFormat } from '../inference/writers';
@@ -26,6 +27,11 @@ Options:
   --beam-size N            1 = greedy (default: profile beam_size)
   --no-vad                 no voice activity detection: fixed chunk-length windows
   --initial-prompt TEXT    context / hotwords, fed before the transcript
+  --align                  word timestamps by forced alignment (alignment.models in config.yml)
+  --diarize                who spoke when: speaker labels on segments and words
+  --min-speakers N, --max-speakers N, --num-speakers N
+                           bounds on (or the exact number of) speakers for --diarize
+  --highlight-words        srt/vtt: one cue per word, the word underlined (needs --align)
   --temperature T          first sampling temperature (default 0)
   --temperature-increment-on-fallback X|none
                            retry step when a chunk fails the compression-ratio /
@@ -48,6 +54,12 @@ const options = {
   'beam-size': { type: 'string' },
   'no-vad': { type: 'boolean' },
   'initial-prompt': { type: 'string' },
+  align: { type: 'boolean' },
+  diarize: { type: 'boolean' },
+  'min-speakers': { type: 'string' },
+  'max-speakers': { type: 'string' },
+  'num-speakers': { type: 'string' },
+  'highlight-words': { type: 'boolean' },
   temperature: { type: 'string' },
   'temperature-increment-on-fallback': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
@@ -140,6 +152,7 @@ export async function runTranscribe(argv: string[], io: CliIO, run: TranscribeRu
   let formats: OutputFormat[];
   let request: TranscribeRequest;
   let engine: WhisperEngine;
+  let highlightWords: boolean;
   const toStdout = flags['output-dir'] === '-';
   try {
     formats = parseOutputFormats(flags['output-format'] ?? 'all');
@@ -150,6 +163,12 @@ export async function runTranscribe(argv: string[], io: CliIO, run: TranscribeRu
     const device = oneOf(flags.device, devices, '--device');
     const task = oneOf(flags.task, ['transcribe', 'translate'] as const, '--task');
     const temperatures = fallbackTemperatures(flags.temperature, flags['temperature-increment-on-fallback']);
+    const minSpeakers = positiveInt(flags['min-speakers'], '--min-speakers');
+    const maxSpeakers = positiveInt(flags['max-speakers'], '--max-speakers');
+    const numSpeakers = positiveInt(flags['num-speakers'], '--num-speakers');
+    if ((minSpeakers ?? numSpeakers ?? maxSpeakers) !== undefined && !flags.diarize) throw new Usage('--min-speakers / --max-speakers / --num-speakers need --diarize');
+    if (minSpeakers !== undefined && maxSpeakers !== undefined && minSpeakers > maxSpeakers) throw new Usage(`--min-speakers (${minSpeakers}) is above --max-speakers (${maxSpeakers})`);
+    if (flags['highlight-words'] && !flags.align) throw new Usage('--highlight-words needs --align (word timestamps)');
     try {
       cfg = configFromFlags(flags, io);
     } catch (e) {
@@ -166,8 +185,14 @@ export async function runTranscribe(argv: string[], io: CliIO, run: TranscribeRu
       ...(device ? { device } : {}),
     };
     const vad = !flags['no-vad'];
-    engine = new WhisperEngine({ modelDir: dir, modelName: basename(dir), profile, ...(vad ? {} : { vadModelPath: null }) });
+    engine = new WhisperEngine({ modelDir: dir, modelName: basename(dir), profile, speakers: speakerModelsFromConfig(cfg), ...(vad ? {} : { vadModelPath: null }) });
+    highlightWords = flags['highlight-words'] ?? (flags.align ? cfg.alignment.highlight_words : false);
     request = {
+      ...(flags.align ? { align: true } : {}),
+      ...(flags.diarize ? { diarize: true } : {}),
+      ...(minSpeakers !== undefined ? { minSpeakers } : {}),
+      ...(maxSpeakers !== undefined ? { maxSpeakers } : {}),
+      ...(numSpeakers !== undefined ? { numSpeakers } : {}),
       language: flags.language ?? cfg.model.language,
       task: task ?? cfg.model.task,
       vad,
@@ -205,9 +230,9 @@ export async function runTranscribe(argv: string[], io: CliIO, run: TranscribeRu
       try {
         const r = await engine.transcribe(resolve(io.cwd, file), request, { signal: ac.signal, ...(bar ? { onProgress: (p: PipelineProgress) => bar.update(p) } : {}) });
         const wall = (performance.now() - t0) / 1000;
-        if (toStdout) io.out(writeTranscript(r.transcript, formats[0]!));
+        if (toStdout) io.out(writeTranscript(r.transcript, formats[0]!, { highlightWords }));
         else {
-          const written = await writeAll(r.transcript, formats, outDir, basename(file, extname(file)));
+          const written = await writeAll(r.transcript, formats, outDir, basename(file, extname(file)), { highlightWords });
           if (flags.quiet) io.err(`${written.join('\n')}\n`);
           else bar?.done(`${r.transcript.segments.length} segments, ${r.transcript.duration.toFixed(1)} s of audio in ${wall.toFixed(1)} s → ${written.join(', ')}`);
         }

@@ -46,6 +46,14 @@ export const modelInfo = z.object({
   beam_size: z.number(),
   engine: engineStatus,
   available_models: z.array(z.object({ name: z.string(), path: z.string(), demo: z.boolean() })),
+  /** Alignment (per language) and diarization models from config.yml, and whether their files are there. */
+  speaker_models: z.object({
+    alignment: z.array(z.object({ language: z.string(), path: z.string(), found: z.boolean(), problem: z.string().nullable(), vocab_size: z.number().nullable() })),
+    diarization: z.object({
+      segmentation: z.object({ path: z.string(), found: z.boolean() }),
+      embedding: z.object({ path: z.string(), found: z.boolean() }),
+    }),
+  }),
 });
 export type ModelInfo = z.infer<typeof modelInfo>;
 

@@ -138,5 +138,10 @@ export function listModels(modelsDir: string): ModelFolderInfo[] {
   if (!existsSync(modelsDir)) return [];
   return readdirSync(modelsDir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && existsSync(join(modelsDir, e.name, 'config.json')))
+    // Alignment (wav2vec2) and other non-Whisper folders have a config.json too.
+    .filter((e) => {
+      const type = readJson(join(modelsDir, e.name, 'config.json'))?.model_type;
+      return type === undefined || type === 'whisper';
+    })
     .map((e) => inspectModelFolder(join(modelsDir, e.name), e.name));
 }

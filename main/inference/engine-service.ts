@@ -4,6 +4,7 @@ import type { Profile } from '../core/config/sections/profiles';
 import { ConsoleError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { modelDir } from './catalog';
+import { describeSpeakerModels, speakerModelsFromConfig, type SpeakerModelsInfo } from './speakers';
 import { WhisperEngine, type TranscribeHooks, type TranscribeRequest, type TranscribeResult } from './engine/engine';
 import type { AudioBuffer16k } from './types';
 
@@ -57,6 +58,7 @@ export class EngineService {
       profile: p,
       logger: this.logger,
       ffmpeg: { ffmpeg: cfg.audio.ffmpeg, ffprobe: cfg.audio.ffprobe },
+      speakers: speakerModelsFromConfig(cfg),
     });
     this.current = { key, model, profile, engine };
     return engine;
@@ -87,6 +89,20 @@ export class EngineService {
     await this.unload();
     await this.load();
     return this.status();
+  }
+
+  /**
+   * The emergency "restart diarization": release the alignment and diarization sessions
+   * (they load again on the next job that asks for them) and check their files.
+   */
+  async restartDiarization(): Promise<{ released: string[]; models: SpeakerModelsInfo }> {
+    const released = (await this.current?.engine.unloadSpeakers()) ?? [];
+    return { released, models: this.speakerModels() };
+  }
+
+  /** The configured alignment and diarization models and whether their files are there. */
+  speakerModels(): SpeakerModelsInfo {
+    return describeSpeakerModels(speakerModelsFromConfig(this.config.current));
   }
 
   async close(): Promise<void> {

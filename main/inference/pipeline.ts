@@ -7,6 +7,7 @@
 import { decodeAudioFile } from '../audio';
 import type { LoadedWhisper } from './engine/loaded-model';
 import { cutAndMerge, type Vad } from './vad';
+import { assignWordSpeakers, type SpeakerTurn } from './diarize/assign';
 import type { AudioBuffer16k, PipelineProgress, PipelineStage, Segment, SpeechRegion, Transcript } from './types';
 import type { WhisperDecodingOptions } from './whisper/transcriber';
 
@@ -27,6 +28,19 @@ export function vadChunker(vad: Vad): SpeechChunker {
   };
 }
 
+/** Word timestamps for the segments of one audio window (WhisperX's align stage). */
+export interface AlignStage {
+  align(segments: Segment[], audio: AudioBuffer16k, signal?: AbortSignal): Promise<Segment[]>;
+}
+
+/** Who spoke when: fed the decoded audio block by block, asked for turns at the end. */
+export interface DiarizeStage {
+  push(block: AudioBuffer16k): Promise<void>;
+  finish(): Promise<SpeakerTurn[]>;
+  /** Seconds spent inside the stage so far. */
+  readonly elapsedMs?: number;
+}
+
 export interface PipelineOptions {
   batchSize: number;
   decoding: WhisperDecodingOptions;
@@ -36,6 +50,11 @@ export interface PipelineOptions {
   windowSeconds?: number;
   signal?: AbortSignal | undefined;
   onProgress?: ((p: PipelineProgress) => void) | undefined;
+  /** Alignment for the transcript's language, once it is known (null: no aligner for it → an error upstream). */
+  aligner?: ((language: string) => Promise<AlignStage>) | undefined;
+  diarizer?: DiarizeStage | undefined;
+  /** Words and segments outside every turn take the nearest speaker. */
+  fillNearest?: boolean | undefined;
 }
 
 export interface StageTimings {
@@ -48,6 +67,8 @@ export interface StageTimings {
   ort_encoder_ms: number;
   ort_decoder_ms: number;
   decoder_runs: number;
+  align_ms: number;
+  diarize_ms: number;
   total_ms: number;
 }
 
@@ -103,7 +124,7 @@ class Window {
 
 export async function transcribeAudio(w: LoadedWhisper, input: string | AudioBuffer16k, o: PipelineOptions): Promise<PipelineResult> {
   const t0 = performance.now();
-  const timings: StageTimings = { decode_ms: 0, vad_ms: 0, features_ms: 0, encode_ms: 0, decoder_ms: 0, ort_encoder_ms: 0, ort_decoder_ms: 0, decoder_runs: 0, total_ms: 0 };
+  const timings: StageTimings = { decode_ms: 0, vad_ms: 0, features_ms: 0, encode_ms: 0, decoder_ms: 0, ort_encoder_ms: 0, ort_decoder_ms: 0, decoder_runs: 0, align_ms: 0, diarize_ms: 0, total_ms: 0 };
   const ort0 = { ...w.model.stats };
   const chunkSize = w.model.shape.chunkLengthS;
   const windowSeconds = Math.max(o.windowSeconds ?? 600, 4 * chunkSize);
@@ -118,6 +139,13 @@ export async function transcribeAudio(w: LoadedWhisper, input: string | AudioBuf
   let total = typeof input === 'string' ? 0 : input.samples.length / SR;
   let done = 0;
   let nChunks = 0;
+  let aligner: AlignStage | undefined;
+  const diarize = async (block: AudioBuffer16k) => {
+    if (!o.diarizer) return;
+    const t = performance.now();
+    await o.diarizer.push(block);
+    timings.diarize_ms += performance.now() - t;
+  };
 
   const report = (stage: PipelineStage) => {
     if (!o.onProgress) return;
@@ -149,7 +177,15 @@ export async function transcribeAudio(w: LoadedWhisper, input: string | AudioBuf
       }
       const results = await w.transcriber.transcribeBatch(enc, batch, decoding, o.signal);
       timings.decoder_ms += performance.now() - t;
-      for (const r of results) segments.push(...r.segments);
+      let found = results.flatMap((r) => r.segments);
+      if (o.aligner && found.length > 0) {
+        report('align');
+        t = performance.now();
+        aligner ??= await o.aligner(language ?? 'en');
+        found = await aligner.align(found, audio, o.signal);
+        timings.align_ms += performance.now() - t;
+      }
+      segments.push(...found);
       nChunks += batch.length;
       done = Math.max(done, batch[batch.length - 1]!.end);
       report('decoder');
@@ -181,6 +217,7 @@ export async function transcribeAudio(w: LoadedWhisper, input: string | AudioBuf
   };
 
   if (typeof input !== 'string') {
+    await diarize(input);
     await processWindow(input, true, null);
   } else {
     const win = new Window();
@@ -190,6 +227,7 @@ export async function transcribeAudio(w: LoadedWhisper, input: string | AudioBuf
       const next = await it.next();
       timings.decode_ms += performance.now() - t;
       if (next.done) break;
+      await diarize(next.value);
       win.push(next.value);
       report('decode');
       if (win.seconds >= windowSeconds) await processWindow(win.take(), false, win);
@@ -201,13 +239,25 @@ export async function transcribeAudio(w: LoadedWhisper, input: string | AudioBuf
   segments.sort((a, b) => a.start - b.start);
   segments.forEach((s, i) => (s.id = i));
   done = total = Math.max(total, done);
+  const transcript: Transcript = { language: language ?? 'en', duration: total, segments, model: w.name };
+  if (o.aligner) transcript.word_segments = segments.flatMap((s) => s.words ?? []);
+  if (o.diarizer) {
+    report('diarize');
+    throwIfAborted(o.signal);
+    const t = performance.now();
+    const turns = await o.diarizer.finish();
+    timings.diarize_ms += performance.now() - t;
+    assignWordSpeakers(turns, transcript, { fillNearest: o.fillNearest ?? false });
+    transcript.speakers = [...new Set(turns.map((x) => x.speaker))].sort();
+    if (o.aligner) transcript.word_segments = segments.flatMap((s) => s.words ?? []);
+  }
   timings.total_ms = performance.now() - t0;
   timings.ort_encoder_ms = w.model.stats.encoderMs - ort0.encoderMs;
   timings.ort_decoder_ms = w.model.stats.decoderMs - ort0.decoderMs;
   timings.decoder_runs = w.model.stats.decoderRuns - ort0.decoderRuns;
   report('write');
   return {
-    transcript: { language: language ?? 'en', duration: total, segments, model: w.name },
+    transcript,
     timings,
     chunks: nChunks,
   };

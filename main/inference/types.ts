@@ -47,6 +47,8 @@ export interface Transcript {
   segments: Segment[];
   /** Filled by alignment. */
   word_segments?: Word[];
+  /** Filled by diarization: the speaker labels found, sorted. */
+  speakers?: string[];
   model?: string;
 }
 

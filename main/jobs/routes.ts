@@ -47,11 +47,8 @@ function parseOptions(raw: unknown, profiles: string[]): JobOptions {
   if (o.profile && !profiles.includes(o.profile)) {
     throw badRequest('profile_unknown', `Profile "${o.profile}" is not in config.yml`, `Use one of: ${profiles.join(', ')}.`);
   }
-  if (o.align || o.diarize) {
-    throw new ConsoleError('job_option_unavailable', `${o.align ? 'Alignment' : 'Diarization'} is not available in this version of the pipeline`, {
-      status: 422,
-      hint: 'Leave align/diarize unset; they are accepted once the alignment and diarization stages ship.',
-    });
+  if ((o.min_speakers !== undefined || o.max_speakers !== undefined) && !o.diarize) {
+    throw badRequest('job_options_invalid', 'options.min_speakers / max_speakers need options.diarize: true', 'Set diarize: true, or leave the speaker counts out.');
   }
   if (o.min_speakers && o.max_speakers && o.min_speakers > o.max_speakers) {
     throw badRequest('job_options_invalid', 'options.min_speakers is larger than options.max_speakers', 'Give min_speakers <= max_speakers.');

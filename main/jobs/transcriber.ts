@@ -60,6 +60,10 @@ export class EngineTranscriber implements Transcriber {
       language: options.language === undefined ? this.opts.model.language : options.language,
       task: options.task ?? this.opts.model.task,
       vad: options.vad ?? true,
+      ...(options.align ? { align: true } : {}),
+      ...(options.diarize ? { diarize: true } : {}),
+      ...(options.min_speakers !== undefined ? { minSpeakers: options.min_speakers } : {}),
+      ...(options.max_speakers !== undefined ? { maxSpeakers: options.max_speakers } : {}),
       ...(options.temperature_fallback === false ? { decoding: { temperatures: [0] } } : {}),
     };
     const r = await engine.transcribe(file, req, { signal: hooks.signal, onProgress: (p) => hooks.onProgress(p) });

@@ -100,6 +100,13 @@ describe('POST /api/v1/transcriptions', () => {
     expect(await errorOf(await post({ path: wav, options: { model: '../../etc' } }))).toMatchObject({ status: 400, code: 'job_options_invalid' });
     expect(await errorOf(await post({ path: wav, options: { output_formats: ['docx'] } }))).toMatchObject({ status: 400 });
     expect((await post({ path: wav, options: { vad: false, output_formats: ['vtt', 'tsv'] } })).status).toBe(201);
+    // alignment and diarization are job options; speaker counts only with diarize, and in order
+    expect(await errorOf(await post({ path: wav, options: { min_speakers: 2 } }))).toMatchObject({ status: 400, code: 'job_options_invalid' });
+    expect(await errorOf(await post({ path: wav, options: { diarize: true, min_speakers: 3, max_speakers: 2 } }))).toMatchObject({ status: 400, code: 'job_options_invalid' });
+    const ok = await post({ path: wav, options: { align: true, diarize: true, max_speakers: 4 } });
+    expect(ok.status).toBe(201);
+    const job = (await (await c.fetch(`/api/v1/transcriptions/${((await ok.json()) as { id: string }).id}`)).json()) as { options: Record<string, unknown> };
+    expect(job.options).toMatchObject({ align: true, diarize: true, max_speakers: 4 });
   });
 });
 
@@ -128,7 +135,7 @@ describe('GET /api/v1/transcriptions', () => {
   it('lists jobs newest first, filtered by state and name, paged', async () => {
     const api = jobsApi(c);
     const all = await api.list();
-    expect(all.total).toBe(3);
+    expect(all.total).toBe(4); // three uploads and the align + diarize job above
     expect(all.counts.queued).toBe(all.total);
     const named = await api.list('?q=INTERVIEW');
     expect(named.jobs.map((j) => j.input.name)).toEqual(['interview.wav']);

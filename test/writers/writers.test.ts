@@ -184,6 +184,77 @@ describe('json', () => {
   });
 });
 
+describe('words and speakers from the alignment and diarization stages', () => {
+  // What alignSegments returns: scores on words, a speaker per word after diarization, and a
+  // segment alignment could not place, which keeps its times and gets untimed words.
+  const staged: Transcript = {
+    language: 'en',
+    duration: 8,
+    segments: [
+      {
+        id: 0,
+        start: 0.12,
+        end: 1.04,
+        text: ' Rack seven',
+        speaker: 'SPEAKER_00',
+        words: [
+          { word: 'Rack', start: 0.12, end: 0.5, score: 0.91, speaker: 'SPEAKER_00' },
+          { word: 'seven', start: 0.6, end: 1.04, score: 0.88, speaker: 'SPEAKER_00' },
+        ],
+      },
+      { id: 1, start: 2, end: 3.5, text: ' 42 %', words: [{ word: '42' }, { word: '%' }] },
+    ],
+    word_segments: [
+      { word: 'Rack', start: 0.12, end: 0.5, score: 0.91, speaker: 'SPEAKER_00' },
+      { word: 'seven', start: 0.6, end: 1.04, score: 0.88, speaker: 'SPEAKER_00' },
+      { word: '42' },
+      { word: '%' },
+    ],
+  };
+
+  it('json: words keep word, start, end, score, speaker in that order; untimed words stay', () => {
+    const json = writeTranscript(staged, 'json');
+    expect(json).toContain('"words":[{"word":"Rack","start":0.12,"end":0.5,"score":0.91,"speaker":"SPEAKER_00"},');
+    expect(json).toContain('"speaker":"SPEAKER_00"},{"id":1');
+    expect(json).toContain('"words":[{"word":"42"},{"word":"%"}]}],"word_segments":[{"word":"Rack"');
+    expect(json.endsWith('{"word":"42"},{"word":"%"}],"language":"en"}')).toBe(true);
+  });
+
+  it('srt: an unaligned segment keeps its own times and has no speaker prefix when it has no speaker', () => {
+    expect(writeTranscript(staged, 'srt')).toBe(
+      '1\n00:00:00,120 --> 00:00:01,040\n[SPEAKER_00]: Rack seven\n\n2\n00:00:02,000 --> 00:00:03,500\n42 %\n\n',
+    );
+  });
+
+  it('vtt highlightWords: one cue per timed word, underlined, speaker prefixed; an untimed segment is one plain cue', () => {
+    expect(writeTranscript(staged, 'vtt', { highlightWords: true })).toBe(
+      'WEBVTT\n\n' +
+        '00:00.120 --> 00:00.500\n[SPEAKER_00]: <u>Rack</u> seven\n\n' +
+        '00:00.500 --> 00:00.600\n[SPEAKER_00]: Rack seven\n\n' +
+        '00:00.600 --> 00:01.040\n[SPEAKER_00]: Rack <u>seven</u>\n\n' +
+        '00:02.000 --> 00:03.500\n42 %\n\n',
+    );
+  });
+
+  it('without highlightWords the same transcript gives one cue per segment', () => {
+    expect(writeTranscript(staged, 'vtt')).toBe('WEBVTT\n\n00:00.120 --> 00:01.040\n[SPEAKER_00]: Rack seven\n\n00:02.000 --> 00:03.500\n42 %\n\n');
+  });
+
+  it('tsv: the speaker column appears once any segment has a speaker; a segment without one leaves it empty', () => {
+    expect(writeTranscript(staged, 'tsv')).toBe('start\tend\ttext\tspeaker\n120\t1040\tRack seven\tSPEAKER_00\n2000\t3500\t42 %\t\n');
+  });
+
+  it('txt: the prefix only where a speaker is known', () => {
+    expect(writeTranscript(staged, 'txt')).toBe('[SPEAKER_00]: Rack seven\n42 %\n');
+  });
+
+  it('words alone (no speakers) change nothing in txt and tsv', () => {
+    const noSpeakers: Transcript = { ...aligned, segments: aligned.segments.map(({ speaker: _s, ...rest }) => rest) };
+    expect(writeTranscript(noSpeakers, 'txt')).toBe('Hello there my friend\nIt costs 20 dollars\n');
+    expect(writeTranscript(noSpeakers, 'tsv')).toBe('start\tend\ttext\n500\t3000\tHello there my friend\n3500\t6000\tIt costs 20 dollars\n');
+  });
+});
+
 describe('formats and timestamps', () => {
   it('the five formats, in WhisperX order', () => {
     expect(outputFormats).toEqual(['txt', 'vtt', 'srt', 'tsv', 'json']);

@@ -6,6 +6,7 @@ import { setConfigValue } from '../../core/config/edit';
 import { ConsoleError } from '../../core/errors';
 import type { EventBus } from '../../core/events';
 import { inspectModelFolder, listModels, modelDir } from '../../inference/catalog';
+import { describeSpeakerModels, speakerModelsFromConfig } from '../../inference/speakers';
 import type { EngineStatusSource, HealthService } from '../../monitoring/health';
 import { registerRoute, WithStatus } from '../register';
 
@@ -46,6 +47,7 @@ export function buildModelInfo(config: ConfigStore, engine: EngineStatusSource):
     beam_size: p.beam_size,
     engine: engine.status(),
     available_models: listModels(cfg.paths.models).map((m) => ({ name: m.name, path: m.dir, demo: m.demo })),
+    speaker_models: describeSpeakerModels(speakerModelsFromConfig(cfg)),
   };
 }
 

@@ -7,6 +7,7 @@ import { monitoringSection } from './sections/monitoring';
 import { alertsSection } from './sections/alerts';
 import { maintenanceSection } from './sections/maintenance';
 import { audioSection, vadSection } from './sections/audio';
+import { alignmentSection, diarizationSection } from './sections/speakers';
 
 /**
  * The whole of config.yml. Every section is strict: an unknown key is an error that names
@@ -21,6 +22,8 @@ export const configSchema = z
     model: modelSection.prefault({}),
     audio: audioSection.prefault({}),
     vad: vadSection.prefault({}),
+    alignment: alignmentSection.prefault({}),
+    diarization: diarizationSection.prefault({}),
     active_profile: z.string().min(1),
     profiles: z.record(z.string(), profileSchema),
     kpi: kpiSection.prefault({}),

@@ -16,7 +16,8 @@ import { inspectModelFolder, pickVariant } from '../catalog';
 import type { StageTimings } from '../pipeline';
 import type { AudioBuffer16k, PipelineProgress, Transcript } from '../types';
 import { defaultDecodingOptions, type WhisperDecodingOptions } from '../whisper/transcriber';
-import type { FromWorker, LoadedInfo, SerializedError, ToWorker } from './protocol';
+import type { DiarizeRequest, FromWorker, LoadedInfo, SerializedError, ToWorker } from './protocol';
+import type { SpeakerModels } from '../speakers';
 
 export interface WhisperEngineOptions {
   /** Model folder (absolute). */
@@ -32,6 +33,8 @@ export interface WhisperEngineOptions {
   workerUrl?: URL;
   /** How long a cancelled job may take to stop before the worker is terminated. */
   cancelGraceMs?: number;
+  /** Alignment and diarization models (config.yml alignment / diarization); unset = neither is available. */
+  speakers?: SpeakerModels;
 }
 
 export interface TranscribeRequest {
@@ -45,6 +48,13 @@ export interface TranscribeRequest {
   /** Fine-grained decoding overrides (tests, benchmarks). */
   decoding?: Partial<WhisperDecodingOptions>;
   windowSeconds?: number;
+  /** Word timestamps by forced alignment (WhisperX --align). */
+  align?: boolean;
+  /** Who spoke when (WhisperX --diarize), with optional speaker counts. */
+  diarize?: boolean;
+  numSpeakers?: number;
+  minSpeakers?: number;
+  maxSpeakers?: number;
 }
 
 export interface TranscribeHooks {
@@ -100,6 +110,7 @@ export class WhisperEngine {
   private readonly pending = new Map<number, Pending>();
   private loadWaiter: { resolve: () => void; reject: (e: unknown) => void } | null = null;
   private unloadWaiter: (() => void) | null = null;
+  private speakersWaiter: ((released: string[]) => void) | null = null;
 
   constructor(private readonly opts: WhisperEngineOptions) {}
 
@@ -188,11 +199,23 @@ export class WhisperEngine {
       withoutTimestamps: req.withoutTimestamps ?? true,
       ...req.decoding,
     };
+    // Refused before any work: a stage that is not configured, speaker bounds that contradict.
+    const align = req.align ? { models: this.speakers('align').alignModels } : null;
+    const diarize = req.diarize ? diarizeRequest(this.speakers('diarize').diarization, req) : null;
     const result = new Promise<TranscribeResult>((resolve, reject) => this.pending.set(id, { resolve, reject, onProgress: hooks.onProgress }));
     const onAbort = () => this.cancel(id);
     hooks.signal?.addEventListener('abort', onAbort, { once: true });
     this.state = 'busy';
-    const base = { type: 'transcribe' as const, id, batchSize: req.batchSize ?? p.batch_size, decoding, vad: req.vad ?? true, windowSeconds: req.windowSeconds };
+    const base = {
+      type: 'transcribe' as const,
+      id,
+      batchSize: req.batchSize ?? p.batch_size,
+      decoding,
+      vad: req.vad ?? true,
+      windowSeconds: req.windowSeconds,
+      align,
+      diarize,
+    };
     if (typeof input === 'string') this.send({ ...base, file: input });
     else {
       const samples = input.samples.slice();
@@ -204,6 +227,22 @@ export class WhisperEngine {
       hooks.signal?.removeEventListener('abort', onAbort);
       if (this.pending.size === 0 && this.state === 'busy') this.state = 'ready';
     }
+  }
+
+  private speakers(what: 'align' | 'diarize'): SpeakerModels {
+    if (this.opts.speakers) return this.opts.speakers;
+    throw new ConsoleError(`${what}_unavailable`, `${what === 'align' ? 'Alignment' : 'Diarization'} is not configured for this engine`, {
+      hint: 'Set the alignment / diarization sections of config.yml (the bundled demo models are the default).',
+      status: 400,
+    });
+  }
+
+  /** The emergency "restart diarization": release the alignment and diarization sessions; the next job that asks loads them again. */
+  async unloadSpeakers(): Promise<string[]> {
+    if (!this.worker) return [];
+    const done = new Promise<string[]>((resolve) => (this.speakersWaiter = resolve));
+    this.send({ type: 'unload_speakers' });
+    return Promise.race([done, new Promise<string[]>((r) => setTimeout(() => r([]), 10_000).unref())]);
   }
 
   /** Stop a job: the worker checks between model runs; past the grace period it is terminated. */
@@ -284,6 +323,10 @@ export class WhisperEngine {
         this.unloadWaiter?.();
         this.unloadWaiter = null;
         break;
+      case 'speakers_unloaded':
+        this.speakersWaiter?.(m.released);
+        this.speakersWaiter = null;
+        break;
     }
   }
 
@@ -311,6 +354,20 @@ function folderProblem(dir: string, name: string, computeType: Profile['compute_
   } catch (e) {
     return e instanceof Error ? e.message : String(e);
   }
+}
+
+function diarizeRequest(d: SpeakerModels['diarization'], req: TranscribeRequest): DiarizeRequest {
+  const minSpeakers = req.minSpeakers ?? d.minSpeakers;
+  const maxSpeakers = req.maxSpeakers ?? d.maxSpeakers;
+  if (minSpeakers !== undefined && maxSpeakers !== undefined && minSpeakers > maxSpeakers) {
+    throw new ConsoleError('diarize_bad_speakers', `min speakers (${minSpeakers}) is above max speakers (${maxSpeakers})`, { hint: 'Give a minimum that is at most the maximum.', status: 400 });
+  }
+  return {
+    ...d,
+    ...(req.numSpeakers !== undefined ? { numSpeakers: req.numSpeakers } : {}),
+    ...(minSpeakers !== undefined ? { minSpeakers } : {}),
+    ...(maxSpeakers !== undefined ? { maxSpeakers } : {}),
+  };
 }
 
 export function cancelledError(): ConsoleError {

@@ -27,9 +27,31 @@ export interface TranscribeMessage {
   decoding: WhisperDecodingOptions;
   vad: boolean;
   windowSeconds?: number | undefined;
+  /** Word timestamps: language → alignment model folder (absolute). */
+  align?: AlignRequest | null | undefined;
+  /** Who spoke when. */
+  diarize?: DiarizeRequest | null | undefined;
 }
 
-export type ToWorker = LoadMessage | TranscribeMessage | { type: 'cancel'; id: number } | { type: 'unload' };
+export interface AlignRequest {
+  models: Record<string, string>;
+}
+
+export interface DiarizeRequest {
+  segmentation: string;
+  embedding: string;
+  threshold: number;
+  stepRatio: number;
+  embedPerRun: boolean;
+  minDurationOn: number;
+  minDurationOff: number;
+  numSpeakers?: number | undefined;
+  minSpeakers?: number | undefined;
+  maxSpeakers?: number | undefined;
+  fillNearest: boolean;
+}
+
+export type ToWorker = LoadMessage | TranscribeMessage | { type: 'cancel'; id: number } | { type: 'unload' } | { type: 'unload_speakers' };
 
 export interface SerializedError {
   code: string;
@@ -55,4 +77,5 @@ export type FromWorker =
   | { type: 'progress'; id: number; progress: PipelineProgress }
   | { type: 'result'; id: number; transcript: Transcript; timings: StageTimings; chunks: number }
   | { type: 'failed'; id: number; error: SerializedError; cancelled: boolean }
-  | { type: 'unloaded' };
+  | { type: 'unloaded' }
+  | { type: 'speakers_unloaded'; released: string[] };

@@ -6,10 +6,14 @@ import { parentPort } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { configureFfmpeg } from '../../audio';
 import { isConsoleError } from '../../core/errors';
-import { transcribeAudio, vadChunker } from '../pipeline';
+import { ConsoleError } from '../../core/errors';
+import { alignSegments, loadAligner, type OnnxCtcAligner } from '../align';
+import { createDiarizer, loadDiarizerModels, type DiarizerModels } from '../diarize';
+import { transcribeAudio, vadChunker, type AlignStage, type DiarizeStage } from '../pipeline';
 import { SileroVad } from '../vad';
 import { loadWhisper, type LoadedWhisper } from './loaded-model';
-import type { FromWorker, SerializedError, ToWorker, TranscribeMessage } from './protocol';
+import type { AlignRequest, DiarizeRequest, FromWorker, LoadMessage, SerializedError, ToWorker, TranscribeMessage } from './protocol';
+import { sessionOptions } from './providers';
 
 // The failed CUDA probe of device auto logs an error line per session; its reason is in
 // the engine status instead. Real failures still throw.
@@ -20,6 +24,11 @@ if (!port) throw new Error('worker.ts must run as a worker thread');
 
 let whisper: LoadedWhisper | null = null;
 let vad: SileroVad | null = null;
+let provider: LoadMessage['provider'] | null = null;
+// Alignment and diarization sessions load on the first job that asks for them, on the
+// execution provider the Whisper model got, and stay until unloaded.
+const aligners = new Map<string, OnnxCtcAligner>();
+let diarizeModels: { key: string; models: DiarizerModels } | null = null;
 const jobs = new Map<number, AbortController>();
 // One job at a time: the sessions are not shared between concurrent runs.
 let queue: Promise<void> = Promise.resolve();
@@ -34,12 +43,73 @@ export function serializeError(e: unknown): SerializedError {
   return { code: 'engine_failed', message: String(e) };
 }
 
+async function releaseSpeakers(): Promise<string[]> {
+  const released: string[] = [];
+  const a = [...aligners.entries()];
+  aligners.clear();
+  const d = diarizeModels;
+  diarizeModels = null;
+  await Promise.all(a.map(([dir, x]) => x.release().then(() => released.push(dir))));
+  if (d) {
+    await Promise.all([d.models.segmentation.release(), d.models.embedding.release()]);
+    released.push(...d.key.split('\u0000'));
+  }
+  return released;
+}
+
 async function release(): Promise<void> {
   const w = whisper;
   const v = vad;
   whisper = null;
   vad = null;
-  await Promise.all([w?.model.release(), v?.release()]);
+  await Promise.all([w?.model.release(), v?.release(), releaseSpeakers()]);
+}
+
+function speakerSessionOptions() {
+  if (!provider || !whisper) throw new Error('no model loaded');
+  return sessionOptions(provider, whisper.choice.provider);
+}
+
+function alignStage(req: AlignRequest, signal: AbortSignal): (language: string) => Promise<AlignStage> {
+  return async (language) => {
+    const dir = req.models[language];
+    if (!dir) {
+      const known = Object.keys(req.models);
+      throw new ConsoleError('align_model_missing', `No alignment model for language "${language}"`, {
+        hint: `Add a wav2vec2-style CTC folder for "${language}" under alignment.models in config.yml (configured: ${known.length ? known.join(', ') : 'none'}), or transcribe without alignment.`,
+        status: 400,
+        details: { language, configured: known },
+      });
+    }
+    let aligner = aligners.get(dir);
+    if (!aligner) {
+      aligner = await loadAligner(dir, speakerSessionOptions());
+      aligners.set(dir, aligner);
+    }
+    const a = aligner;
+    return { align: async (segments, audio) => (await alignSegments(segments, audio, a, { language, signal })).segments };
+  };
+}
+
+async function diarizeStage(req: DiarizeRequest, signal: AbortSignal): Promise<DiarizeStage> {
+  const key = `${req.segmentation}\u0000${req.embedding}`;
+  if (diarizeModels?.key !== key) {
+    const old = diarizeModels;
+    diarizeModels = null;
+    if (old) await Promise.all([old.models.segmentation.release(), old.models.embedding.release()]);
+    diarizeModels = { key, models: await loadDiarizerModels({ segmentation: req.segmentation, embedding: req.embedding }, speakerSessionOptions()) };
+  }
+  return createDiarizer(diarizeModels.models, {
+    threshold: req.threshold,
+    stepRatio: req.stepRatio,
+    embedPerRun: req.embedPerRun,
+    minDurationOn: req.minDurationOn,
+    minDurationOff: req.minDurationOff,
+    ...(req.numSpeakers !== undefined ? { numSpeakers: req.numSpeakers } : {}),
+    ...(req.minSpeakers !== undefined ? { minSpeakers: req.minSpeakers } : {}),
+    ...(req.maxSpeakers !== undefined ? { maxSpeakers: req.maxSpeakers } : {}),
+    signal,
+  });
 }
 
 async function transcribe(m: TranscribeMessage): Promise<void> {
@@ -48,7 +118,11 @@ async function transcribe(m: TranscribeMessage): Promise<void> {
     if (!whisper) throw new Error('no model loaded');
     if (ac.signal.aborted) throw ac.signal.reason;
     const input = m.file ?? { sampleRate: 16000 as const, samples: m.samples ?? new Float32Array(0), offset: m.offset ?? 0 };
+    const diarizer = m.diarize ? await diarizeStage(m.diarize, ac.signal) : undefined;
     const r = await transcribeAudio(whisper, input, {
+      aligner: m.align ? alignStage(m.align, ac.signal) : undefined,
+      diarizer,
+      fillNearest: m.diarize?.fillNearest ?? false,
       batchSize: m.batchSize,
       decoding: m.decoding,
       vad: m.vad && vad ? vadChunker(vad) : null,
@@ -70,6 +144,7 @@ port.on('message', (m: ToWorker) => {
       queue = queue.then(async () => {
         try {
           await release();
+          provider = m.provider;
           if (m.ffmpeg) configureFfmpeg(m.ffmpeg);
           whisper = await loadWhisper({ modelDir: m.modelDir, modelName: m.modelName, computeType: m.computeType, provider: m.provider });
           if (m.vadModelPath !== null) vad = await SileroVad.load(m.vadModelPath ?? undefined);
@@ -100,6 +175,11 @@ port.on('message', (m: ToWorker) => {
       jobs.get(m.id)?.abort(err);
       break;
     }
+    case 'unload_speakers':
+      queue = queue.then(async () => {
+        post({ type: 'speakers_unloaded', released: await releaseSpeakers() });
+      });
+      break;
     case 'unload':
       queue = queue.then(async () => {
         await release();

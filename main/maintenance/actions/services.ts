@@ -90,13 +90,18 @@ export const restartEngine: EmergencyAction = {
 export const restartDiarization: EmergencyAction = {
   id: 'restart_diarization',
   params: [],
-  unavailable: ({ deps }) => (deps.ports.diarization() ? null : 'the diarization stage is not installed yet (service "diarization")'),
+  unavailable: ({ deps }) => (deps.ports.diarization() ? null : 'the diarization stage is not installed in this process (service "diarization", provided by the inference module)'),
   async run({ deps }) {
     const d = deps.ports.diarization();
     if (!d) return { outcome: 'unavailable', message: 'Diarization is not installed: nothing was restarted', details: {}, previous: null };
     const previous = d.status?.() ?? null;
     const r = await d.restart();
-    return { outcome: 'done', message: 'Diarization stage restarted', details: { result: r, status: d.status?.() ?? null }, previous };
+    return {
+      outcome: 'done',
+      message: 'Diarization stage restarted: its alignment and diarization sessions were released and load again on the next job that asks for them',
+      details: { result: r, status: d.status?.() ?? null },
+      previous,
+    };
   },
 };
 

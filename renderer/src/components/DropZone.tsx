@@ -11,13 +11,15 @@ export interface DropZoneProps {
   nativePicker: boolean;
   onFiles: (files: File[], options: JobOptionsInput) => Promise<string[]>;
   onPickNative: (options: JobOptionsInput) => Promise<string[]>;
+  /** Which of the alignment / diarization stages have their models installed (model info). */
+  speakers?: { align: boolean; diarize: boolean };
 }
 
 const allFormats: JobOutputFormat[] = ['srt', 'vtt', 'txt', 'tsv', 'json'];
 const languages = ['en', 'zh', 'de', 'fr', 'es', 'ja'];
 
 /** Drop several audio/video files (or choose them) with the job options beside. */
-export function DropZone({ profiles, activeProfile, canSubmit, nativePicker, onFiles, onPickNative }: DropZoneProps) {
+export function DropZone({ profiles, activeProfile, canSubmit, nativePicker, onFiles, onPickNative, speakers }: DropZoneProps) {
   const { t } = useTranslation();
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
@@ -26,12 +28,17 @@ export function DropZone({ profiles, activeProfile, canSubmit, nativePicker, onF
   const [task, setTask] = useState<'transcribe' | 'translate'>('transcribe');
   const [formats, setFormats] = useState<JobOutputFormat[]>(['srt', 'json']);
   const [messages, setMessages] = useState<string[]>([]);
+  const [align, setAlign] = useState(false);
+  const [diarize, setDiarize] = useState(false);
+  const [maxSpeakers, setMaxSpeakers] = useState('');
 
   const options = (): JobOptionsInput => ({
     ...(profile ? { profile } : {}),
     language: language || null,
     task,
     output_formats: formats.includes('json') ? formats : [...formats, 'json'],
+    ...(align && speakers?.align ? { align: true } : {}),
+    ...(diarize && speakers?.diarize ? { diarize: true, ...(Number(maxSpeakers) >= 1 ? { max_speakers: Math.floor(Number(maxSpeakers)) } : {}) } : {}),
   });
 
   const submit = (list: File[]) => {
@@ -126,6 +133,20 @@ export function DropZone({ profiles, activeProfile, canSubmit, nativePicker, onF
               <input type="checkbox" checked={formats.includes(f)} onChange={(e) => setFormats(e.target.checked ? [...formats, f] : formats.filter((x) => x !== f))} /> {f}
             </label>
           ))}
+        </fieldset>
+        <fieldset className="speakers-options">
+          <label title={speakers?.align ? undefined : t('jobs.stage_missing')}>
+            <input type="checkbox" data-testid="opt-align" disabled={!speakers?.align} checked={align && Boolean(speakers?.align)} onChange={(e) => setAlign(e.target.checked)} /> {t('jobs.align')}
+          </label>
+          <label title={speakers?.diarize ? undefined : t('jobs.stage_missing')}>
+            <input type="checkbox" data-testid="opt-diarize" disabled={!speakers?.diarize} checked={diarize && Boolean(speakers?.diarize)} onChange={(e) => setDiarize(e.target.checked)} /> {t('jobs.diarize')}
+          </label>
+          {diarize && speakers?.diarize && (
+            <label>
+              {t('jobs.max_speakers')}{' '}
+              <input type="number" min={1} max={64} className="num" value={maxSpeakers} placeholder={t('jobs.max_speakers_auto')} onChange={(e) => setMaxSpeakers(e.target.value)} />
+            </label>
+          )}
         </fieldset>
       </div>
       {!canSubmit && <p className="muted">{t('jobs.read_only')}</p>}

@@ -104,6 +104,24 @@ export function ModelPanelBody({ info, lang, full }: { info: ModelInfo; lang: La
               </li>
             ))}
           </ul>
+          {info.speaker_models && (
+            <>
+              <h3>{t('model.speaker_models')}</h3>
+              <ul className="files" data-testid="speaker-models">
+                {info.speaker_models.alignment.map((a) => (
+                  <li key={a.language}>
+                    {t('model.align_for', { language: a.language })}: {a.found ? t('model.installed') : t('model.not_installed')} <code className="muted">{a.path}</code>
+                  </li>
+                ))}
+                {(['segmentation', 'embedding'] as const).map((k) => (
+                  <li key={k}>
+                    {t(`model.diarize_${k}`)}: {info.speaker_models.diarization[k].found ? t('model.installed') : t('model.not_installed')}{' '}
+                    <code className="muted">{info.speaker_models.diarization[k].path}</code>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
         </>
       )}
     </>

@@ -2,7 +2,7 @@ import { useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { JobOutputFormat } from '../../../main/contract';
 import { formatTimestamp } from '../views/format';
-import { activeSegment, highlightParts, searchSegments, speakersOf, transcriptText, type TranscriptDoc } from '../views/transcript-view';
+import { activeSegment, highlightParts, searchSegments, speakerColor, speakersOf, transcriptText, type TranscriptDoc } from '../views/transcript-view';
 
 export interface TranscriptViewProps {
   doc: TranscriptDoc;
@@ -77,11 +77,15 @@ export function TranscriptView({ doc, audioSrc, onExport }: TranscriptViewProps)
                 <button type="button" className="stamp" onClick={() => seek(s.start)} aria-label={t('transcript.seek', { time: formatTimestamp(s.start) })}>
                   {formatTimestamp(s.start)}
                 </button>
-                {s.speaker && <span className="speaker">{s.speaker}</span>}
+                {s.speaker && (
+                  <span className="speaker" style={{ color: speakerColor(s.speaker, speakers) }} data-testid="speaker">
+                    {s.speaker}
+                  </span>
+                )}
                 <span className="seg-text">
                   {s.words && s.words.length > 0 && !query.trim()
                     ? s.words.map((w, i) => (
-                        <span key={i} className="word" title={w.start != null ? `${formatTimestamp(w.start)}${w.speaker ? ` · ${w.speaker}` : ''}` : undefined} onClick={() => w.start != null && seek(w.start)}>
+                        <span key={i} className="word" data-speaker={w.speaker} style={w.speaker && w.speaker !== s.speaker ? { color: speakerColor(w.speaker, speakers) } : undefined} title={w.start != null ? `${formatTimestamp(w.start)}${w.speaker ? ` · ${w.speaker}` : ''}` : undefined} onClick={() => w.start != null && seek(w.start)}>
                           {w.word}{' '}
                         </span>
                       ))

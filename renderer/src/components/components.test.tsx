@@ -27,6 +27,27 @@ describe('DropZone', () => {
     expect(await screen.findByText('Queued 2 files.')).toBeTruthy();
   });
 
+  it('asks for word timestamps and speakers when their models are installed, and only then', async () => {
+    const onFiles = vi.fn(async () => [] as string[]);
+    const { unmount } = render(<DropZone profiles={['cpu']} activeProfile="cpu" canSubmit nativePicker={false} onFiles={onFiles} onPickNative={async () => []} speakers={{ align: true, diarize: true }} />);
+    fireEvent.click(screen.getByTestId('opt-align'));
+    fireEvent.click(screen.getByTestId('opt-diarize'));
+    fireEvent.change(screen.getByLabelText(/max speakers/), { target: { value: '3' } });
+    fireEvent.drop(screen.getByTestId('dropzone'), { dataTransfer: { files: [file('a.wav')] } });
+    await waitFor(() => expect(onFiles).toHaveBeenCalledTimes(1));
+    expect((onFiles.mock.calls[0] as unknown as [File[], Record<string, unknown>])[1]).toMatchObject({ align: true, diarize: true, max_speakers: 3 });
+    unmount();
+
+    render(<DropZone profiles={['cpu']} activeProfile="cpu" canSubmit nativePicker={false} onFiles={onFiles} onPickNative={async () => []} speakers={{ align: false, diarize: false }} />);
+    expect((screen.getByTestId('opt-align') as HTMLInputElement).disabled).toBe(true);
+    expect((screen.getByTestId('opt-diarize') as HTMLInputElement).disabled).toBe(true);
+    fireEvent.drop(screen.getByTestId('dropzone'), { dataTransfer: { files: [file('b.wav')] } });
+    await waitFor(() => expect(onFiles).toHaveBeenCalledTimes(2));
+    const second = (onFiles.mock.calls[1] as unknown as [File[], Record<string, unknown>])[1];
+    expect(second).not.toHaveProperty('align');
+    expect(second).not.toHaveProperty('diarize');
+  });
+
   it('takes nothing without the API token and says why', () => {
     const onFiles = vi.fn(async () => [] as string[]);
     render(<DropZone profiles={[]} activeProfile={null} canSubmit={false} nativePicker={false} onFiles={onFiles} onPickNative={async () => []} />);

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { EmergencyActionView, JobOptionsInput } from '../../../main/contract';
+import type { EmergencyActionView, JobOptionsInput, ModelInfo } from '../../../main/contract';
 import { AlertList } from '../components/AlertsPanel';
 import { DropZone } from '../components/DropZone';
 import { EmergencyActions, type ActionOutcome } from '../components/Emergency';
@@ -126,6 +126,13 @@ async function submitPicked(options: JobOptionsInput): Promise<string[]> {
   return errors;
 }
 
+/** Which optional stages a job may ask for: their models are on disk (model info). */
+export function speakerStages(info: ModelInfo | null | undefined): { align: boolean; diarize: boolean } {
+  if (!info?.speaker_models) return { align: false, diarize: false };
+  const d = info.speaker_models.diarization;
+  return { align: info.speaker_models.alignment.some((a) => a.found), diarize: d.segmentation.found && d.embedding.found };
+}
+
 export function DropCard() {
   const model = useRes('model');
   const canAct = useConsole((s) => s.canAct);
@@ -137,6 +144,7 @@ export function DropCard() {
       nativePicker={Boolean(window.whisperx)}
       onFiles={submitFiles}
       onPickNative={submitPicked}
+      speakers={speakerStages(model.data)}
     />
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activeSegment, exportFileName, highlightParts, parseTranscript, searchSegments, speakersOf, transcriptText } from './transcript-view';
+import { activeSegment, exportFileName, highlightParts, parseTranscript, searchSegments, speakerColor, speakersOf, transcriptText } from './transcript-view';
 
 const json = JSON.stringify({
   segments: [
@@ -50,5 +50,14 @@ describe('transcript view', () => {
   it('names exports after the input file', () => {
     expect(exportFileName('interview.m4a', 'srt')).toBe('interview.srt');
     expect(exportFileName('call.03.wav', 'vtt')).toBe('call.03.vtt');
+  });
+
+  it('gives each speaker its own colour, stable by sorted order, cycling past the palette', () => {
+    const speakers = ['SPEAKER_00', 'SPEAKER_01', 'SPEAKER_02', 'SPEAKER_03', 'SPEAKER_04', 'SPEAKER_05'];
+    expect(speakerColor('SPEAKER_00', speakers)).toBe('var(--spk1)');
+    expect(speakerColor('SPEAKER_01', speakers)).toBe('var(--spk2)');
+    expect(speakerColor('SPEAKER_05', speakers)).toBe('var(--spk1)');
+    expect(speakerColor(undefined, speakers)).toBeUndefined();
+    expect(new Set(speakers.slice(0, 5).map((s) => speakerColor(s, speakers))).size).toBe(5);
   });
 });

@@ -101,3 +101,12 @@ export function exportFileName(inputName: string, format: string): string {
   const base = inputName.replace(/\.[A-Za-z0-9]{1,8}$/, '') || 'transcript';
   return `${base}.${format}`;
 }
+
+/** Speaker colours: the nth speaker (in sorted order) takes the nth speaker colour of the theme, cycling. */
+export const speakerPalette = ['var(--spk1)', 'var(--spk2)', 'var(--spk3)', 'var(--spk4)', 'var(--spk5)'] as const;
+
+export function speakerColor(speaker: string | undefined, speakers: readonly string[]): string | undefined {
+  if (!speaker) return undefined;
+  const i = speakers.indexOf(speaker);
+  return speakerPalette[(i < 0 ? 0 : i) % speakerPalette.length];
+}

@@ -1,0 +1,70 @@
+/** `whisperx-console transcribe --align --diarize` end to end on the bundled demo models. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIO } from '../../main/cli/common';
+import { runTranscribe } from '../../main/cli/transcribe';
+import { tempDir } from '../audio/fixtures';
+import { makeConversation } from './conversation';
+
+const tmp = tempDir('wxc-speakers-cli');
+let wav: string;
+beforeAll(async () => {
+  wav = (await makeConversation(tmp.dir)).wav;
+}, 120_000);
+afterAll(() => tmp.cleanup());
+
+function io(): CliIO & { stdout: string; stderr: string } {
+  const o = {
+    stdout: '',
+    stderr: '',
+    out: (s: string) => void (o.stdout += s),
+    err: (s: string) => void (o.stderr += s),
+    env: { ...process.env, WHISPERX_DATA_DIR: join(tmp.dir, 'data') },
+    cwd: process.cwd(),
+    isTTY: false,
+  };
+  return o;
+}
+
+interface JsonOut {
+  segments: Array<{ start: number; end: number; text: string; speaker?: string; words: Array<{ word: string; start: number; end: number; score: number; speaker?: string }> }>;
+  word_segments: unknown[];
+}
+
+describe('whisperx-console transcribe --align --diarize', { timeout: 300_000 }, () => {
+  it('writes WhisperX-shaped json with words and speakers, and speaker-prefixed srt/txt and a speaker column in tsv', async () => {
+    const out = join(tmp.dir, 'out');
+    const t = io();
+    const code = await runTranscribe([wav, '--align', '--diarize', '--max-speakers', '3', '--output-dir', out, '--quiet'], t);
+    expect(code, t.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(join(out, 'conversation.json'), 'utf8')) as JsonOut;
+    expect(json.segments.length).toBeGreaterThan(0);
+    for (const s of json.segments) {
+      expect(s.speaker).toMatch(/^SPEAKER_\d\d$/);
+      for (const w of s.words) expect(Object.keys(w)).toEqual(expect.arrayContaining(['word', 'start', 'end', 'score']));
+    }
+    expect(json.word_segments.length).toBe(json.segments.reduce((n, s) => n + s.words.length, 0));
+    expect(readFileSync(join(out, 'conversation.srt'), 'utf8')).toMatch(/^1\n\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3}\n\[SPEAKER_\d\d\]: \S/);
+    expect(readFileSync(join(out, 'conversation.txt'), 'utf8')).toMatch(/^\[SPEAKER_\d\d\]: \S/);
+    expect(readFileSync(join(out, 'conversation.tsv'), 'utf8').split('\n')[0]).toMatch(/speaker/);
+  });
+
+  it('--highlight-words gives one srt cue per word with the word underlined', async () => {
+    const out = join(tmp.dir, 'hl');
+    const t = io();
+    expect(await runTranscribe([wav, '--align', '--highlight-words', '--output-format', 'srt', '--output-dir', out, '--quiet'], t), t.stderr).toBe(0);
+    const srt = readFileSync(join(out, 'conversation.srt'), 'utf8');
+    expect(srt).toMatch(/<u>gpu<\/u>/);
+    expect(srt.split('\n\n').filter((c) => c.includes('<u>')).length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('refuses contradictory or orphan speaker flags as usage errors, before any work', async () => {
+    for (const args of [['--min-speakers', '2'], ['--diarize', '--min-speakers', '3', '--max-speakers', '2'], ['--diarize', '--max-speakers', 'x'], ['--highlight-words']]) {
+      const t = io();
+      expect(await runTranscribe([wav, ...args, '--output-dir', join(tmp.dir, 'never')], t), args.join(' ')).toBe(2);
+      expect(t.stderr).toMatch(/--(min|max)-speakers|--highlight-words/);
+    }
+    expect(existsSync(join(tmp.dir, 'never'))).toBe(false);
+  });
+});
