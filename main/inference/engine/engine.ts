@@ -3,7 +3,7 @@
  * unload / status, with the onnxruntime sessions in a worker thread.
  */
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -12,7 +12,7 @@ import { ConsoleError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { Profile } from '../../core/config/sections/profiles';
 import type { FfmpegSettings } from '../../audio';
-import { inspectModelFolder, pickVariant } from '../catalog';
+import { inspectModelFolder, pickVariant, suffixesFor } from '../catalog';
 import type { StageTimings } from '../pipeline';
 import type { AudioBuffer16k, PipelineProgress, Transcript } from '../types';
 import { defaultDecodingOptions, type WhisperDecodingOptions } from '../whisper/transcriber';
@@ -346,6 +346,11 @@ export class WhisperEngine {
 }
 
 function folderProblem(dir: string, name: string, computeType: Profile['compute_type']): string | null {
+  // /health asks on every request: answer from a few existsSync calls while nothing is
+  // missing, and inspect the folder in full only to word a problem.
+  const files = ['config.json', 'generation_config.json', 'preprocessor_config.json', 'tokenizer.json'];
+  const variant = suffixesFor[computeType].some((sfx) => existsSync(join(dir, 'onnx', `encoder_model${sfx}.onnx`)) && existsSync(join(dir, 'onnx', `decoder_model_merged${sfx}.onnx`)));
+  if (variant && files.every((f) => existsSync(join(dir, f)))) return null;
   const info = inspectModelFolder(dir, name);
   if (info.problem) return `Model ${name}: ${info.problem}`;
   try {
