@@ -32,6 +32,7 @@ Options:
   --min-speakers N, --max-speakers N, --num-speakers N
                            bounds on (or the exact number of) speakers for --diarize
   --highlight-words        srt/vtt: one cue per word, the word underlined (needs --align)
+  --split-by-speaker       with --align --diarize: cut segments where the speaker changes
   --temperature T          first sampling temperature (default 0)
   --temperature-increment-on-fallback X|none
                            retry step when a chunk fails the compression-ratio /
@@ -60,6 +61,7 @@ const options = {
   'max-speakers': { type: 'string' },
   'num-speakers': { type: 'string' },
   'highlight-words': { type: 'boolean' },
+  'split-by-speaker': { type: 'boolean' },
   temperature: { type: 'string' },
   'temperature-increment-on-fallback': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
@@ -169,6 +171,7 @@ export async function runTranscribe(argv: string[], io: CliIO, run: TranscribeRu
     if ((minSpeakers ?? numSpeakers ?? maxSpeakers) !== undefined && !flags.diarize) throw new Usage('--min-speakers / --max-speakers / --num-speakers need --diarize');
     if (minSpeakers !== undefined && maxSpeakers !== undefined && minSpeakers > maxSpeakers) throw new Usage(`--min-speakers (${minSpeakers}) is above --max-speakers (${maxSpeakers})`);
     if (flags['highlight-words'] && !flags.align) throw new Usage('--highlight-words needs --align (word timestamps)');
+    if (flags['split-by-speaker'] && !(flags.align && flags.diarize)) throw new Usage('--split-by-speaker needs --align and --diarize');
     try {
       cfg = configFromFlags(flags, io);
     } catch (e) {
@@ -185,7 +188,9 @@ export async function runTranscribe(argv: string[], io: CliIO, run: TranscribeRu
       ...(device ? { device } : {}),
     };
     const vad = !flags['no-vad'];
-    engine = new WhisperEngine({ modelDir: dir, modelName: basename(dir), profile, speakers: speakerModelsFromConfig(cfg), ...(vad ? {} : { vadModelPath: null }) });
+    const speakers = speakerModelsFromConfig(cfg);
+    if (flags['split-by-speaker']) speakers.diarization.splitBySpeaker = true;
+    engine = new WhisperEngine({ modelDir: dir, modelName: basename(dir), profile, speakers, ...(vad ? {} : { vadModelPath: null }) });
     highlightWords = flags['highlight-words'] ?? (flags.align ? cfg.alignment.highlight_words : false);
     request = {
       ...(flags.align ? { align: true } : {}),

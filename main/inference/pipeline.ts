@@ -8,6 +8,7 @@ import { decodeAudioFile } from '../audio';
 import type { LoadedWhisper } from './engine/loaded-model';
 import { cutAndMerge, type Vad } from './vad';
 import { assignWordSpeakers, type SpeakerTurn } from './diarize/assign';
+import { splitSegmentsBySpeaker } from './diarize/split';
 import type { AudioBuffer16k, PipelineProgress, PipelineStage, Segment, SpeechRegion, Transcript } from './types';
 import type { WhisperDecodingOptions } from './whisper/transcriber';
 
@@ -55,6 +56,8 @@ export interface PipelineOptions {
   diarizer?: DiarizeStage | undefined;
   /** Words and segments outside every turn take the nearest speaker. */
   fillNearest?: boolean | undefined;
+  /** After diarization: cut segments where their (aligned) words change speaker. */
+  splitBySpeaker?: boolean | undefined;
 }
 
 export interface StageTimings {
@@ -249,7 +252,8 @@ export async function transcribeAudio(w: LoadedWhisper, input: string | AudioBuf
     timings.diarize_ms += performance.now() - t;
     assignWordSpeakers(turns, transcript, { fillNearest: o.fillNearest ?? false });
     transcript.speakers = [...new Set(turns.map((x) => x.speaker))].sort();
-    if (o.aligner) transcript.word_segments = segments.flatMap((s) => s.words ?? []);
+    if (o.aligner && o.splitBySpeaker) transcript.segments = splitSegmentsBySpeaker(transcript).segments;
+    if (o.aligner) transcript.word_segments = transcript.segments.flatMap((s) => s.words ?? []);
   }
   timings.total_ms = performance.now() - t0;
   timings.ort_encoder_ms = w.model.stats.encoderMs - ort0.encoderMs;

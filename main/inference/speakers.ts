@@ -31,6 +31,7 @@ export function speakerModelsFromConfig(cfg: Pick<ConsoleConfig, 'alignment' | '
       minDurationOn: d.min_duration_on_s,
       minDurationOff: d.min_duration_off_s,
       fillNearest: d.fill_nearest,
+      splitBySpeaker: d.split_segments_by_speaker,
       ...(d.min_speakers !== null ? { minSpeakers: d.min_speakers } : {}),
       ...(d.max_speakers !== null ? { maxSpeakers: d.max_speakers } : {}),
     },

@@ -59,11 +59,23 @@ describe('whisperx-console transcribe --align --diarize', { timeout: 300_000 }, 
     expect(srt.split('\n\n').filter((c) => c.includes('<u>')).length).toBeGreaterThanOrEqual(10);
   });
 
+  it('--split-by-speaker cuts segments at speaker changes: every segment\'s words share its speaker, and both speakers get cues', async () => {
+    const out = join(tmp.dir, 'split');
+    const t = io();
+    expect(await runTranscribe([wav, '--align', '--diarize', '--split-by-speaker', '--num-speakers', '2', '--output-dir', out, '--quiet'], t), t.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(join(out, 'conversation.json'), 'utf8')) as JsonOut;
+    for (const s of json.segments) for (const w of s.words) if (w.speaker) expect(w.speaker, s.text).toBe(s.speaker);
+    const srt = readFileSync(join(out, 'conversation.srt'), 'utf8');
+    expect(srt).toMatch(/\[SPEAKER_00\]: /);
+    expect(srt).toMatch(/\[SPEAKER_01\]: /);
+    expect(json.segments.length).toBeGreaterThanOrEqual(4);
+  });
+
   it('refuses contradictory or orphan speaker flags as usage errors, before any work', async () => {
-    for (const args of [['--min-speakers', '2'], ['--diarize', '--min-speakers', '3', '--max-speakers', '2'], ['--diarize', '--max-speakers', 'x'], ['--highlight-words']]) {
+    for (const args of [['--align', '--split-by-speaker'], ['--min-speakers', '2'], ['--diarize', '--min-speakers', '3', '--max-speakers', '2'], ['--diarize', '--max-speakers', 'x'], ['--highlight-words']]) {
       const t = io();
       expect(await runTranscribe([wav, ...args, '--output-dir', join(tmp.dir, 'never')], t), args.join(' ')).toBe(2);
-      expect(t.stderr).toMatch(/--(min|max)-speakers|--highlight-words/);
+      expect(t.stderr).toMatch(/--(min|max)-speakers|--highlight-words|--split-by-speaker/);
     }
     expect(existsSync(join(tmp.dir, 'never'))).toBe(false);
   });

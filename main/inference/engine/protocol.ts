@@ -49,6 +49,8 @@ export interface DiarizeRequest {
   minSpeakers?: number | undefined;
   maxSpeakers?: number | undefined;
   fillNearest: boolean;
+  /** Cut segments where their words change speaker. */
+  splitBySpeaker: boolean;
 }
 
 export type ToWorker = LoadMessage | TranscribeMessage | { type: 'cancel'; id: number } | { type: 'unload' } | { type: 'unload_speakers' };

@@ -123,6 +123,7 @@ async function transcribe(m: TranscribeMessage): Promise<void> {
       aligner: m.align ? alignStage(m.align, ac.signal) : undefined,
       diarizer,
       fillNearest: m.diarize?.fillNearest ?? false,
+      splitBySpeaker: m.diarize?.splitBySpeaker ?? false,
       batchSize: m.batchSize,
       decoding: m.decoding,
       vad: m.vad && vad ? vadChunker(vad) : null,

@@ -38,6 +38,8 @@ export const diarizationSection = z
     max_speakers: z.number().int().positive().nullable().default(null),
     /** Words and segments that overlap no turn take the nearest turn's speaker. */
     fill_nearest: z.boolean().default(false),
+    /** Cut segments where their words change speaker (needs alignment); false = WhisperX's whole segments. */
+    split_segments_by_speaker: z.boolean().default(false),
   })
   .strict()
   .refine((d) => d.min_speakers === null || d.max_speakers === null || d.min_speakers <= d.max_speakers, {
