@@ -12,11 +12,12 @@
  * speech gives) to stand in for a trained model of that size.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../main/core/config/loader';
+import { inspectModelFolder } from '../main/inference/catalog';
 import { WhisperEngine } from '../main/inference/engine/engine';
 import { speakerModelsFromConfig } from '../main/inference/speakers';
 
@@ -77,7 +78,7 @@ for (const m of a.model!) {
     log(`${m}: not there, skipped (tools/build_test_model.py --shape base builds base-en)`);
     continue;
   }
-  const demo = existsSync(join(dir, 'console.json')) || JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).demo === true || basename(dir).includes('demo');
+  const demo = inspectModelFolder(dir).demo;
   const engine = new WhisperEngine({
     modelDir: dir,
     profile: { device: 'cpu', device_id: 0, batch_size: 4, faster_whisper_threads: threads, compute_type: 'float32', use_faster_whisper: true, beam_size: 1 },

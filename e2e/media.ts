@@ -1,7 +1,10 @@
+/// <reference lib="dom" />
+// dropFile's page function runs in the browser.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import type { Locator } from '@playwright/test';
 import { repoRoot } from './console';
 
 /** The bundled demo model and its sample, once a colleague's training lands them. */
@@ -59,4 +62,19 @@ export function conversationWav(name = 'conversation.wav'): string {
   const wav = join(dir, name);
   execFileSync('sox', [...parts, wav]);
   return wav;
+}
+
+/** Drops a file on an element the way a desktop drag does (dragover, then drop with a DataTransfer). */
+export async function dropFile(zone: Locator, file: string, type = 'audio/wav'): Promise<void> {
+  const dataTransfer = await zone.page().evaluateHandle(
+    ({ bytes, name, type }) => {
+      const bin = Uint8Array.from(atob(bytes), (ch) => ch.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bin], name, { type }));
+      return dt;
+    },
+    { bytes: readFileSync(file).toString('base64'), name: basename(file), type },
+  );
+  await zone.dispatchEvent('dragover', { dataTransfer });
+  await zone.dispatchEvent('drop', { dataTransfer });
 }

@@ -1,10 +1,9 @@
 /// <reference lib="dom.iterable" />
 /// <reference lib="dom" />
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { startE2EConsole, type E2EConsole } from './console';
-import { conversationWav } from './media';
+import { conversationWav, dropFile } from './media';
 
 let c: E2EConsole;
 let wav: string;
@@ -28,16 +27,7 @@ test('a conversation dropped with word timestamps and speakers shows words and e
   await page.getByTestId('opt-diarize').check();
 
   const name = basename(wav);
-  const dataTransfer = await page.evaluateHandle(
-    ({ bytes, name }) => {
-      const bin = Uint8Array.from(atob(bytes), (ch) => ch.charCodeAt(0));
-      const dt = new DataTransfer();
-      dt.items.add(new File([bin], name, { type: 'audio/wav' }));
-      return dt;
-    },
-    { bytes: readFileSync(wav).toString('base64'), name },
-  );
-  await zone.dispatchEvent('drop', { dataTransfer });
+  await dropFile(zone, wav);
   const row = page.locator(`[data-job-name="${name}"]`);
   await expect(row).toHaveAttribute('data-state', 'completed', { timeout: 300_000 });
 

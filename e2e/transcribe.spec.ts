@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { startE2EConsole, type E2EConsole } from './console';
-import { demoSample, demoSampleText, hasDemo, hasSample, parseSrt, speechWav } from './media';
+import { demoSample, demoSampleText, dropFile, hasDemo, hasSample, parseSrt, speechWav } from './media';
 
 /**
  * With the bundled demo model the transcript must say the sample's words; with the
@@ -43,19 +43,8 @@ test('a file dropped on the drop zone is transcribed, shown and exported as SRT'
     }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state', 'value'] });
   });
 
-  const bytes = readFileSync(sample).toString('base64');
   const name = basename(sample);
-  const dataTransfer = await page.evaluateHandle(
-    ({ bytes, name }) => {
-      const bin = Uint8Array.from(atob(bytes), (ch) => ch.charCodeAt(0));
-      const dt = new DataTransfer();
-      dt.items.add(new File([bin], name, { type: 'audio/wav' }));
-      return dt;
-    },
-    { bytes, name },
-  );
-  await zone.dispatchEvent('dragover', { dataTransfer });
-  await zone.dispatchEvent('drop', { dataTransfer });
+  await dropFile(zone, sample);
 
   const row = page.locator(`[data-job-name="${name}"]`);
   await expect(row).toBeVisible();

@@ -54,7 +54,8 @@ function readJson(file: string): Record<string, unknown> | null {
   }
 }
 
-function listFiles(dir: string, base = dir, out: Array<{ path: string; bytes: number }> = []) {
+/** Every file under a model folder, relative to it, with its size. */
+export function listFiles(dir: string, base = dir, out: Array<{ path: string; bytes: number }> = []) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
     if (entry.isDirectory()) listFiles(p, base, out);
@@ -62,6 +63,9 @@ function listFiles(dir: string, base = dir, out: Array<{ path: string; bytes: nu
   }
   return out;
 }
+
+/** Files every Whisper model folder needs beside its onnx/ pair. */
+export const requiredModelFiles = ['config.json', 'generation_config.json', 'preprocessor_config.json', 'tokenizer.json'] as const;
 
 /** Resolve a model name (folder under the models dir) or absolute path. */
 export function modelDir(modelsDir: string, name: string): string {
@@ -98,7 +102,7 @@ export function inspectModelFolder(dir: string, name = dir): ModelFolderInfo {
     info.description = typeof meta.description === 'string' ? meta.description : null;
     info.demo = meta.demo === true;
   }
-  const missing = ['config.json', 'generation_config.json', 'preprocessor_config.json', 'tokenizer.json'].filter(
+  const missing = requiredModelFiles.filter(
     (f) => !existsSync(join(dir, f)),
   );
   if (config) {

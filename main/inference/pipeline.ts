@@ -243,7 +243,6 @@ export async function transcribeAudio(w: LoadedWhisper, input: string | AudioBuf
   segments.forEach((s, i) => (s.id = i));
   done = total = Math.max(total, done);
   const transcript: Transcript = { language: language ?? 'en', duration: total, segments, model: w.name };
-  if (o.aligner) transcript.word_segments = segments.flatMap((s) => s.words ?? []);
   if (o.diarizer) {
     report('diarize');
     throwIfAborted(o.signal);
@@ -253,8 +252,8 @@ export async function transcribeAudio(w: LoadedWhisper, input: string | AudioBuf
     assignWordSpeakers(turns, transcript, { fillNearest: o.fillNearest ?? false });
     transcript.speakers = [...new Set(turns.map((x) => x.speaker))].sort();
     if (o.aligner && o.splitBySpeaker) transcript.segments = splitSegmentsBySpeaker(transcript).segments;
-    if (o.aligner) transcript.word_segments = transcript.segments.flatMap((s) => s.words ?? []);
   }
+  if (o.aligner) transcript.word_segments = transcript.segments.flatMap((s) => s.words ?? []);
   timings.total_ms = performance.now() - t0;
   timings.ort_encoder_ms = w.model.stats.encoderMs - ort0.encoderMs;
   timings.ort_decoder_ms = w.model.stats.decoderMs - ort0.decoderMs;

@@ -4,24 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fallbackTemperatures, runTranscribe } from '../../main/cli/transcribe';
-import type { CliIO } from '../../main/cli/common';
 import { goldenDir } from './golden';
+import { capturedIO } from '../helpers/cli';
 
 const tmp = mkdtempSync(join(tmpdir(), 'wx-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = {
-    stdout: '',
-    stderr: '',
-    out: (s: string) => void (o.stdout += s),
-    err: (s: string) => void (o.stderr += s),
-    env: { ...process.env, WHISPERX_DATA_DIR: join(tmp, 'data') },
-    cwd: process.cwd(),
-    isTTY: false,
-  };
-  return o;
-}
+const io = () => capturedIO(tmp);
 
 // Random weights fail every fallback check; one temperature keeps the runs short.
 const model = ['--model', 'models/test-tiny-en', '--data-dir', join(tmp, 'data'), '--temperature-increment-on-fallback', 'none'];

@@ -2,10 +2,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../main/cli/common';
 import { runTranscribe } from '../../main/cli/transcribe';
 import { tempDir } from '../audio/fixtures';
 import { makeConversation } from './conversation';
+import { capturedIO } from '../helpers/cli';
 
 const tmp = tempDir('wxc-speakers-cli');
 let wav: string;
@@ -14,18 +14,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => tmp.cleanup());
 
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = {
-    stdout: '',
-    stderr: '',
-    out: (s: string) => void (o.stdout += s),
-    err: (s: string) => void (o.stderr += s),
-    env: { ...process.env, WHISPERX_DATA_DIR: join(tmp.dir, 'data') },
-    cwd: process.cwd(),
-    isTTY: false,
-  };
-  return o;
-}
+const io = () => capturedIO(tmp.dir);
 
 interface JsonOut {
   segments: Array<{ start: number; end: number; text: string; speaker?: string; words: Array<{ word: string; start: number; end: number; score: number; speaker?: string }> }>;

@@ -12,11 +12,10 @@ import type { Transcript, Word } from '../../main/inference/types';
 import { tempDir } from '../audio/fixtures';
 import { makeConversation, type Utterance } from './conversation';
 
-const cfg = loadConfig(resolve('config.yml'), { dataDir: tempDir('wxc-speakers-data').dir });
-const speakers: SpeakerModels = speakerModelsFromConfig(cfg);
+const tmp = tempDir('wxc-speakers');
+const speakers: SpeakerModels = speakerModelsFromConfig(loadConfig(resolve('config.yml'), { dataDir: join(tmp.dir, 'data') }));
 const profile = { device: 'cpu' as const, device_id: 0, batch_size: 4, faster_whisper_threads: 1, compute_type: 'float32' as const, use_faster_whisper: true, beam_size: 1 };
 const engine = new WhisperEngine({ modelDir: resolve('models/whisperx-demo-en'), modelName: 'whisperx-demo-en', profile, speakers });
-const tmp = tempDir('wxc-speakers');
 let conv: { wav: string; utterances: Utterance[]; duration: number };
 let result: Transcript;
 

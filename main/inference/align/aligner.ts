@@ -7,11 +7,12 @@
  * says do_normalize, as Wav2Vec2Processor does. whisperx itself feeds the raw waveform; the two
  * agree for models that normalise in their graph (the demo model) or were trained without it.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ConsoleError } from '../../core/errors';
+import { listFiles } from '../catalog';
 
 const SAMPLE_RATE = 16000;
 /** wav2vec2's first convolution needs 400 samples; whisperx pads shorter slices with zeros. */
@@ -59,15 +60,6 @@ export interface AlignFolderInfo {
 
 const folderHint = (dir: string) =>
   `An alignment model folder holds onnx/model.onnx (input_values → logits), vocab.json, preprocessor_config.json and config.json, as a wav2vec2 CTC model exported with optimum or transformers.js does; check ${dir} or choose another alignment model.`;
-
-function listFiles(dir: string, base = dir, out: Array<{ path: string; bytes: number }> = []) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) listFiles(p, base, out);
-    else if (entry.isFile()) out.push({ path: relative(base, p), bytes: statSync(p).size });
-  }
-  return out;
-}
 
 function readJsonObject(file: string): { value: Record<string, unknown> | null; error: string | null } {
   if (!existsSync(file)) return { value: null, error: 'missing' };

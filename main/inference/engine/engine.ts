@@ -12,7 +12,7 @@ import { ConsoleError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { Profile } from '../../core/config/sections/profiles';
 import type { FfmpegSettings } from '../../audio';
-import { inspectModelFolder, pickVariant, suffixesFor } from '../catalog';
+import { inspectModelFolder, pickVariant, requiredModelFiles, suffixesFor } from '../catalog';
 import type { StageTimings } from '../pipeline';
 import type { AudioBuffer16k, PipelineProgress, Transcript } from '../types';
 import { defaultDecodingOptions, type WhisperDecodingOptions } from '../whisper/transcriber';
@@ -348,9 +348,8 @@ export class WhisperEngine {
 function folderProblem(dir: string, name: string, computeType: Profile['compute_type']): string | null {
   // /health asks on every request: answer from a few existsSync calls while nothing is
   // missing, and inspect the folder in full only to word a problem.
-  const files = ['config.json', 'generation_config.json', 'preprocessor_config.json', 'tokenizer.json'];
   const variant = suffixesFor[computeType].some((sfx) => existsSync(join(dir, 'onnx', `encoder_model${sfx}.onnx`)) && existsSync(join(dir, 'onnx', `decoder_model_merged${sfx}.onnx`)));
-  if (variant && files.every((f) => existsSync(join(dir, f)))) return null;
+  if (variant && requiredModelFiles.every((f) => existsSync(join(dir, f)))) return null;
   const info = inspectModelFolder(dir, name);
   if (info.problem) return `Model ${name}: ${info.problem}`;
   try {
