@@ -21,6 +21,7 @@ import { WhisperEngine } from '../main/inference/engine/engine';
 import { startServer } from '../main/server';
 import { repoRoot, writeTestConfig } from '../test/helpers/console';
 import { startTestRedis } from '../test/helpers/redis';
+import type { ConstantRateResult } from './constant-rate';
 
 const exec = promisify(execFile);
 const arg = (name: string, dflt: number) => {
@@ -39,26 +40,47 @@ interface CannonResult {
   errors: number;
   timeouts: number;
   non2xx: number;
-  '2xx': number;
 }
 
-/** autocannon in its own process, so the load generator does not share the server's event loop. */
-function cannon(url: string, perSecond: number): Promise<CannonResult> {
+interface LoadResult {
+  total: number;
+  errors: number;
+  non2xx: number;
+  p50: number;
+  p97_5: number;
+  p99: number;
+  max: number;
+}
+
+function runNode(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const bin = join(repoRoot, 'node_modules/autocannon/autocannon.js');
-    const child = spawn(process.execPath, [bin, '-j', '-R', String(perSecond), '-d', String(duration), '-c', '10', '-t', '10', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
     child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('close', (code) => {
-      try {
-        resolve(JSON.parse(out) as CannonResult);
-      } catch {
-        reject(new Error(`autocannon exited with ${code}: ${err.slice(-500)}`));
-      }
-    });
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${args.join(' ')} exited with ${code}: ${err.slice(-500)}`))));
   });
+}
+
+/**
+ * autocannon in its own process (so the load generator does not share the server's event
+ * loop). Its -R rate limit is bursty: each connection sends its quota for the second as
+ * fast as answers come, at the start of each second. -I: autocannon's coordinated-omission
+ * correction records ceil(1 / rate) = 1 ms as the expected interval (lib/run.js), so every
+ * slow answer would be counted again as one synthetic sample per millisecond of its
+ * latency; the constant-rate generator below is the CO-correct measurement.
+ */
+async function cannon(url: string, perSecond: number): Promise<LoadResult> {
+  const bin = join(repoRoot, 'node_modules/autocannon/autocannon.js');
+  const r = JSON.parse(await runNode([bin, '-j', '-I', '-R', String(perSecond), '-d', String(duration), '-c', '10', '-t', '10', url])) as CannonResult;
+  return { total: r.requests.total, errors: r.errors + r.timeouts, non2xx: r.non2xx, p50: r.latency.p50, p97_5: r.latency.p97_5, p99: r.latency.p99, max: r.latency.max };
+}
+
+/** bench/constant-rate.ts: one request every 1/rate s, round-robin over the routes, latency from its due time. */
+async function constantRate(urls: string[]): Promise<LoadResult[]> {
+  const out = await runNode(['--import', 'tsx', join(repoRoot, 'bench/constant-rate.ts'), '--rate', String(rate), '--duration', String(duration), ...urls]);
+  return (JSON.parse(out) as ConstantRateResult[]).map((r) => ({ total: r.total, errors: r.errors, non2xx: r.non2xx, ...r.latency }));
 }
 
 async function speechFile(dir: string): Promise<string> {
@@ -71,7 +93,7 @@ async function speechFile(dir: string): Promise<string> {
 }
 
 function section(rows: string[], notes: string[]): string {
-  return ['## API latency under load', '', ...notes, '', '| Phase | Route | Requests | Rate (req/s) | p50 (ms) | p97.5 (ms) | p99 (ms) | max (ms) | Errors | Non-2xx |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|', ...rows, ''].join('\n');
+  return ['## API latency under load', '', ...notes, '', '| Phase | Load | Route | Requests | Rate (req/s) | p50 (ms) | p97.5 (ms) | p99 (ms) | max (ms) | Errors | Non-2xx |', '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|', ...rows, ''].join('\n');
 }
 
 /** Replaces our section of docs/performance.md (or appends it), leaving the others alone. */
@@ -102,21 +124,29 @@ async function main(): Promise<void> {
     const rates = targets.map((_, i) => per + (i < rate - per * targets.length ? 1 : 0));
     const loadBefore = os.loadavg()[0]!;
 
-    /** One load phase; returns its table rows and a one-line summary. */
-    const phase = async (label: string): Promise<{ rows: string[]; summary: string }> => {
-      console.log(`${label}: ${rate} req/s for ${duration} s on ${targets.join(', ')}`);
-      const loop = monitorEventLoopDelay({ resolution: 10 });
-      loop.enable();
-      const results = await Promise.all(targets.map((p, i) => cannon(`${server.url}${p}`, rates[i]!)));
-      loop.disable();
-      const rows = targets.map((p, i) => {
-        const r = results[i]!;
-        return `| ${label} | \`${p}\` | ${r.requests.total} | ${(r.requests.total / duration).toFixed(0)} | ${r.latency.p50} | ${r.latency.p97_5} | ${r.latency.p99} | ${r.latency.max} | ${r.errors + r.timeouts} | ${r.non2xx} |`;
-      });
-      const total = results.reduce((a, r) => a + r.requests.total, 0);
-      const errors = results.reduce((a, r) => a + r.errors + r.timeouts, 0);
-      const worst = Math.max(...results.map((r) => r.latency.p99));
-      const summary = `${label}: ${total} requests (${(total / duration).toFixed(0)} req/s achieved), worst p99 ${worst} ms, ${errors} errors; main-thread event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms.`;
+    /** One load phase (constant-rate, then autocannon); returns its table rows and one summary line per load. */
+    const phase = async (label: string): Promise<{ rows: string[]; summary: string[] }> => {
+      const rows: string[] = [];
+      const summary: string[] = [];
+      const loads: Array<[string, () => Promise<LoadResult[]>]> = [
+        ['constant rate', () => constantRate(targets.map((p) => `${server.url}${p}`))],
+        ['autocannon (bursts)', () => Promise.all(targets.map((p, i) => cannon(`${server.url}${p}`, rates[i]!)))],
+      ];
+      for (const [load, run] of loads) {
+        console.log(`${label}, ${load}: ${rate} req/s for ${duration} s on ${targets.join(', ')}`);
+        const loop = monitorEventLoopDelay({ resolution: 10 });
+        loop.enable();
+        const results = await run();
+        loop.disable();
+        targets.forEach((p, i) => {
+          const r = results[i]!;
+          rows.push(`| ${label} | ${load} | \`${p}\` | ${r.total} | ${(r.total / duration).toFixed(0)} | ${r.p50} | ${r.p97_5} | ${r.p99} | ${r.max} | ${r.errors} | ${r.non2xx} |`);
+        });
+        const total = results.reduce((a, r) => a + r.total, 0);
+        const errors = results.reduce((a, r) => a + r.errors, 0);
+        const worst = Math.max(...results.map((r) => r.p99));
+        summary.push(`${label}, ${load}: ${total} requests (${(total / duration).toFixed(0)} req/s achieved), worst p99 ${worst} ms, ${errors} errors; main-thread event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms.`);
+      }
       return { rows, summary };
     };
 
@@ -133,7 +163,7 @@ async function main(): Promise<void> {
 
     const idle = await phase('idle');
     const runs = { count: 0, audioS: 0, wallMs: 0, clipS: 0 };
-    let busy: { rows: string[]; summary: string } | undefined;
+    let busy: { rows: string[]; summary: string[] } | undefined;
     if (withEngine) {
       engine = new WhisperEngine({
         modelDir: join(repoRoot, 'models/test-tiny-en'),
@@ -162,14 +192,16 @@ async function main(): Promise<void> {
     const notes = [
       `Reproduce: \`npx tsx bench/api-load.ts\` (${new Date().toISOString().slice(0, 16)}Z, Node ${process.version}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}; 1-minute load average ${loadBefore.toFixed(1)} before the run — other work shared these cores).`,
       '',
-      `Load: autocannon in separate processes, ${rate} requests/s in all (${rates.join(' / ')} per route), 10 connections per route, ${duration} s per phase, loopback; the console as in production (monitoring sampling every second, alert evaluation, GPU and jobs modules).`,
+      `Load, ${rate} requests/s in all for ${duration} s per load and phase, loopback, the console as in production (monitoring sampling every second, alert evaluation, GPU and jobs modules), the load generator in its own process on the same cores:`,
+      `- **constant rate** (bench/constant-rate.ts, wrk2-style): one request every ${(1000 / rate).toFixed(1)} ms round-robin over the three routes, keep-alive, latency counted from each request's due time (a stall counts against every request due during it). This is the target's measurement.`,
+      `- **autocannon (bursts)**: one autocannon per route (${rates.join(' / ')} req/s, 10 connections each, -I). autocannon's -R sends each connection's quota for the second as fast as answers come at the start of the second, so 200 requests land together every second; -I because its coordinated-omission correction assumes a 1 ms request interval (ceil(1 / rate) in lib/run.js) and would add one synthetic sample per millisecond of every slow answer. Shown as the harsher shape of the same rate.`,
       '',
       withEngine
         ? `Phase "transcribing": the engine (worker thread, models/test-tiny-en, CPU, 1 intra-op thread) transcribed a generated ${runs.clipS.toFixed(1)} s speech file ${runs.count} times back to back (${((runs.wallMs / 1000 / Math.max(1, runs.audioS)) * 60).toFixed(1)} s per audio minute).`
         : 'Run without a transcription (--no-engine).',
       '',
-      `- ${idle.summary}`,
-      ...(busy ? [`- ${busy.summary}`] : []),
+      ...idle.summary.map((l) => `- ${l}`),
+      ...(busy?.summary ?? []).map((l) => `- ${l}`),
       '- Target: p99 < 50 ms (the manual asks < 1 s).',
       `- CPU per request in the server, measured in-process before the load: ${targets.map((p) => `\`${p}\` ${cost[p]!.toFixed(2)} ms`).join(', ')}. Latency above that is time the main thread waited for a core (see the event-loop delay).`,
     ];

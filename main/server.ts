@@ -76,7 +76,10 @@ export async function startServer(opts: ServerOptions): Promise<ConsoleServer> {
     logger: logs.for('redis'),
   });
 
-  const engine = new ModelFolderStatus(() => ({ modelsDir: config.current.paths.models, name: config.current.model.name }));
+  const folderStatus = new ModelFolderStatus(() => ({ modelsDir: config.current.paths.models, name: config.current.model.name }));
+  // The inference module's engine once it is there (its state: loading, ready, error…), else the model folder.
+  const services = new ServiceRegistry();
+  const engine = { status: () => services.optional('engineStatus')?.status() ?? folderStatus.status() };
   const dataPaths = () => {
     const p = config.current.paths;
     return { models: p.models, model_cache: p.model_cache, results: p.results, logs: p.logs, temp: p.temp };
@@ -91,7 +94,6 @@ export async function startServer(opts: ServerOptions): Promise<ConsoleServer> {
     ],
   });
 
-  const services = new ServiceRegistry();
   const timingListeners: Array<(t: HttpTiming) => void> = [];
   const closers: Array<() => Promise<void> | void> = [];
   let boundPort = 0;
@@ -122,7 +124,7 @@ export async function startServer(opts: ServerOptions): Promise<ConsoleServer> {
       for (const l of timingListeners) l({ route, method, status, ms });
     },
   });
-  registerCoreRoutes(app, guard, { health, config, bus, engine: { status: () => services.optional('engineStatus')?.status() ?? engine.status() } });
+  registerCoreRoutes(app, guard, { health, config, bus, engine });
 
   const modules: ConsoleModule[] = [];
   const closeModules = async () => {

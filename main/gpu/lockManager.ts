@@ -183,10 +183,28 @@ export class GpuLockManager {
     return reply.granted ? this.grant(device, token, jobId, reply.fencingToken) : null;
   }
 
-  /** The report behind GET /api/v1/monitoring/gpu-lock/health; never throws (Redis down = status unhealthy). */
-  async health(): Promise<GpuLockHealth> {
+  private recent: { at: number; report: Promise<GpuLockHealth> } | null = null;
+
+  /**
+   * health({ sweep: false }) read at most once per maxAgeMs, callers in between sharing the
+   * last read: the /health component, which monitors poll many times a second (reading
+   * every lock is one Redis transaction of 9 commands per GPU). Redis itself is checked
+   * live by /health's redis component, so a stopped Redis still fails /health at once.
+   */
+  recentHealth(maxAgeMs: number): Promise<GpuLockHealth> {
+    const now = Date.now();
+    if (!this.recent || now - this.recent.at >= maxAgeMs) this.recent = { at: now, report: this.health({ sweep: false }) };
+    return this.recent.report;
+  }
+
+  /**
+   * The report behind GET /api/v1/monitoring/gpu-lock/health; never throws (Redis down = status unhealthy).
+   * `sweep: false` (the /health component, asked many times a second by monitors) skips the
+   * stale-holder sweep, which the stale-check timer runs anyway: one Redis round trip.
+   */
+  async health(opts: { sweep?: boolean } = {}): Promise<GpuLockHealth> {
     try {
-      if (this.settings.releaseStaleOnDeadPid) await withDeadline(this.sweepStale(), this.settings.commandTimeoutMs, 'GPU stale-lock check');
+      if (this.settings.releaseStaleOnDeadPid && opts.sweep !== false) await withDeadline(this.sweepStale(), this.settings.commandTimeoutMs, 'GPU stale-lock check');
       const devices = [...Array(this.deviceCount()).keys()];
       const { nowMs, snapshots } = await withDeadline(readLockSnapshots(this.commands, devices), this.settings.commandTimeoutMs, 'Reading the GPU locks');
       const ctx: HealthContext = { nowMs, hostId: this.settings.hostId, settings: this.settings, isPidAlive };

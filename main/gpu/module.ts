@@ -14,6 +14,9 @@ declare module '../core/module' {
   }
 }
 
+/** /health's GPU component shows the lock state read at most this long ago (GpuLockManager.recentHealth). */
+const HEALTH_LOCK_MAX_AGE_MS = 1000;
+
 /**
  * The manual's "GPU resource management": one lock per device with heartbeats, its health
  * and force release, and nvidia-smi telemetry.
@@ -52,7 +55,7 @@ export const createGpuModule: ModuleFactory = async (ctx) => {
         name: 'gpu',
         async check(): Promise<HealthComponent> {
           const t = telemetry.latest();
-          const h = await locks.health();
+          const h = await locks.recentHealth(HEALTH_LOCK_MAX_AGE_MS);
           const held = h.locks.filter((l) => l.state !== 'free');
           const lockText = held.length ? held.map((l) => `gpu_lock:${l.device} ${l.state}`).join(', ') : `${h.locks.length} lock${h.locks.length === 1 ? '' : 's'} free`;
           return {
@@ -60,7 +63,7 @@ export const createGpuModule: ModuleFactory = async (ctx) => {
             status: h.status === 'healthy' ? 'up' : 'degraded',
             message: `${t?.message ?? 'GPU telemetry not sampled yet'}; ${lockText}`,
             ...(h.hint ? { hint: h.hint } : {}),
-            details: { mode: t?.mode ?? 'cpu', locks: h.locks.map((l) => ({ key: `gpu_lock:${l.device}`, state: l.state, waiters: l.waiters.count })) },
+            details: { mode: t?.mode ?? 'cpu', locks_read_at: h.timestamp, locks: h.locks.map((l) => ({ key: `gpu_lock:${l.device}`, state: l.state, waiters: l.waiters.count })) },
           };
         },
       },

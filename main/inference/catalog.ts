@@ -149,3 +149,6 @@ export function listModels(modelsDir: string): ModelFolderInfo[] {
     })
     .map((e) => inspectModelFolder(join(modelsDir, e.name), e.name));
 }
+
+/** What to do when the configured model cannot be used (engine status, /health hint). */
+export const MODEL_HINT = 'Put a Whisper ONNX export (onnx-community layout) in the models folder, or set model.name in config.yml.';

@@ -65,9 +65,10 @@ export class EngineService {
   }
 
   status(): EngineStatus {
-    if (this.current) return this.current.engine.status();
     const cfg = this.config.current;
-    // Nothing built yet: report what the configured model would give (files on disk).
+    if (this.current?.model === cfg.model.name) return this.current.engine.status();
+    // Nothing built yet, or config.yml now names another model (the next job switches to
+    // it): report what the configured model would give (files on disk).
     return new WhisperEngine({ modelDir: modelDir(cfg.paths.models, cfg.model.name), modelName: cfg.model.name, profile: cfg.profile }).status();
   }
 

@@ -1,5 +1,5 @@
 import type { EngineStatus } from '../contract/model';
-import { inspectModelFolder, modelDir } from './catalog';
+import { inspectModelFolder, MODEL_HINT, modelDir } from './catalog';
 
 /**
  * Engine status before an inference engine is attached: what the configured model folder
@@ -12,7 +12,7 @@ export class ModelFolderStatus {
     const info = inspectModelFolder(modelDir(modelsDir, name), name);
     const base = { execution_provider: null, execution_provider_reason: null, variant_file: null, load_time_ms: null };
     if (info.problem) {
-      return { ...base, state: 'unavailable', message: `Model ${name}: ${info.problem}`, error: 'Put a Whisper ONNX export (onnx-community layout) in the models folder, or set model.name in config.yml.' };
+      return { ...base, state: 'unavailable', message: `Model ${name}: ${info.problem}`, error: MODEL_HINT };
     }
     return { ...base, state: 'not_loaded', message: `Model ${name} found (${info.variants.map((v) => v.computeType).join(', ')}); loaded on first use`, error: null };
   }

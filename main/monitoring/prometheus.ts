@@ -41,6 +41,15 @@ class SnapshotGauge {
 export interface PrometheusOptions {
   latencyBucketsS: number[];
   defaultMetrics: boolean;
+  /**
+   * Node.js process metrics are collected at most this often (ms); scrapes in between reuse
+   * the last text. prom-client's collectors (event-loop lag percentiles, handles, heap
+   * spaces) cost ~1 ms of main-thread time per scrape, which a busy scraper (or a
+   * dashboard polling /metrics) would otherwise take from the API. Default 1000.
+   */
+  processMetricsMaxAgeMs?: number;
+  /** Clock for that cache (tests). */
+  now?: () => number;
   /** Latest value of each series of a name. */
   latest: (name: string) => LatestValue[];
   kpis: () => KpiEntry[];
@@ -49,11 +58,23 @@ export interface PrometheusOptions {
 
 export class PrometheusExporter {
   readonly registry = new Registry();
+  /** Node.js process metrics (collectDefaultMetrics), cached for processMetricsMaxAgeMs. */
+  private readonly processRegistry = new Registry();
+  private processText: { at: number; text: Promise<string> } | null = null;
+  private readonly processMaxAgeMs: number;
+  private readonly now: () => number;
+  private readonly withDefaults: boolean;
+  /** KPIs computed once per scrape (three gauges read them). */
+  private scrapeKpis: KpiEntry[] | null = null;
   private readonly duration: Histogram<'route' | 'method' | 'status'>;
   private readonly requests: Counter<'route' | 'method' | 'status'>;
 
   constructor(opts: PrometheusOptions) {
+    this.processMaxAgeMs = opts.processMetricsMaxAgeMs ?? 1000;
+    this.now = opts.now ?? Date.now;
+    this.withDefaults = opts.defaultMetrics;
     const registers = [this.registry];
+    const kpis = () => (this.scrapeKpis ??= opts.kpis());
     this.duration = new Histogram({
       name: `${PROM_PREFIX}api_request_duration_seconds`,
       help: 'API response time by route pattern, method and status',
@@ -69,13 +90,13 @@ export class PrometheusExporter {
       gauge(def.name, `${def.help} (${def.unit})`, () => opts.latest(def.name).map((l) => ({ labels: { ...l.labels }, value: l.v })));
     }
     gauge('kpi_value', "The manual's key metrics (kpi section of config.yml), in their own units", () =>
-      opts.kpis().flatMap((k) => (k.value === null ? [] : [{ labels: { kpi: k.key }, value: k.value }])),
+      kpis().flatMap((k) => (k.value === null ? [] : [{ labels: { kpi: k.key }, value: k.value }])),
     );
     gauge('kpi_threshold', 'Target of each key metric: the value must stay below (bound="max") or above (bound="min") it', () =>
-      opts.kpis().map((k) => ({ labels: { kpi: k.key, bound: k.threshold.bound }, value: k.threshold.value })),
+      kpis().map((k) => ({ labels: { kpi: k.key, bound: k.threshold.bound }, value: k.threshold.value })),
     );
     gauge('kpi_state', 'State of each key metric: 1 for its current state (ok, warn, alert, unknown), 0 for the others', () =>
-      opts.kpis().flatMap((k) => kpiStates.map((st) => ({ labels: { kpi: k.key, state: st }, value: k.state === st ? 1 : 0 }))),
+      kpis().flatMap((k) => kpiStates.map((st) => ({ labels: { kpi: k.key, state: st }, value: k.state === st ? 1 : 0 }))),
     );
     gauge('alerts_open', 'Open alerts by severity and state', () => {
       const counts = new Map<string, GaugeValue>();
@@ -86,7 +107,7 @@ export class PrometheusExporter {
       return [...counts.values()];
     });
 
-    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: PROM_PREFIX });
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.processRegistry, prefix: PROM_PREFIX });
   }
 
   observe(t: HttpTiming): void {
@@ -102,6 +123,27 @@ export class PrometheusExporter {
   /** The exposition text. prom-client 15 writes NaN as `Nan` (e.g. the event-loop lag mean
    * before its first sample); the text format spells it `NaN`, so strict parsers reject it. */
   async text(): Promise<string> {
-    return (await this.registry.metrics()).replace(/ Nan$/gm, ' NaN');
+    this.scrapeKpis = null;
+    let own: string;
+    try {
+      own = await this.registry.metrics();
+    } finally {
+      this.scrapeKpis = null;
+    }
+    const proc = this.withDefaults ? await this.processMetrics() : '';
+    return `${own}${own && proc && !own.endsWith('\n') ? '\n' : ''}${proc}`.replace(/ Nan$/gm, ' NaN');
+  }
+
+  private processMetrics(): Promise<string> {
+    const now = this.now();
+    if (!this.processText || now - this.processText.at >= this.processMaxAgeMs) {
+      const text = this.processRegistry.metrics();
+      this.processText = { at: now, text };
+      // A failed collection is not kept: the next scrape tries again.
+      text.catch(() => {
+        if (this.processText?.text === text) this.processText = null;
+      });
+    }
+    return this.processText.text;
   }
 }

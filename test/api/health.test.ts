@@ -46,6 +46,15 @@ describe('GET /health with a real Redis', () => {
     await expect.poll(async () => (await health()).status, { timeout: 20_000, interval: 200 }).toBe(200);
   });
 
+  it("reports the inference engine's own state: not loaded, then ready on its execution provider", async () => {
+    const before = (await health()).body.components.engine!;
+    expect(before).toMatchObject({ status: 'up', details: { state: 'not_loaded' } });
+    await c.server.services.require('engine').load();
+    const after = (await health()).body.components.engine!;
+    expect(after).toMatchObject({ status: 'up', details: { state: 'ready', execution_provider: 'cpu' } });
+    expect(after.message).toMatch(/ready on cpu/);
+  });
+
   it('reports a missing model as a failing engine with what to do', async () => {
     c.server.config.replace({ ...c.server.config.current, model: { ...c.server.config.current.model, name: 'no-such-model' } });
     try {

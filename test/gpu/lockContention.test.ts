@@ -57,3 +57,28 @@ describe('GPU lock under contention from several processes', () => {
     console.info(`[gpu-lock] 1000 cycles across 4 processes in ${elapsed} ms; contended ${lock.counters.contended}`);
   });
 });
+
+describe('GPU lock state for /health', () => {
+  it('recentHealth reads the locks at most once per max age and shows a change once that age has passed', async () => {
+    const settings = testSettings({ ttlMs: 60_000, heartbeatIntervalMs: 20_000, heartbeatTimeoutMs: 5000 });
+    const { manager } = testManager(redis.url, settings);
+    const { manager: holder } = testManager(redis.url, settings);
+    try {
+      const before = await manager.recentHealth(60_000);
+      expect(before.locks[0]!.state).toBe('free');
+      const lease = await holder.acquire({ jobId: 'health-cache' });
+      // Within the max age: the same read, shared.
+      expect(manager.recentHealth(60_000)).toBe(manager.recentHealth(60_000));
+      expect((await manager.recentHealth(60_000)).locks[0]!.state).toBe('free');
+      // Once older than the max age: read again.
+      const now = await manager.recentHealth(0);
+      expect(now.locks[0]!.state).toBe('held');
+      expect(now.locks[0]!.holder?.job_id).toBe('health-cache');
+      await lease.release();
+      expect((await manager.recentHealth(0)).locks[0]!.state).toBe('free');
+    } finally {
+      await manager.close();
+      await holder.close();
+    }
+  });
+});

@@ -1,10 +1,14 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gpuTelemetryReport, gpuTelemetrySample, type GpuTelemetrySample } from '../../main/contract/gpu';
 import type { GpuTelemetrySettings } from '../../main/gpu/options';
 import { parseComputeApps, parseGpuQuery, smiNumber } from '../../main/gpu/telemetry/nvidiaSmi';
 import { GpuTelemetrySampler } from '../../main/gpu/telemetry/sampler';
 import { RingBuffer } from '../../main/gpu/telemetry/series';
-import { fakeNvidiaSmi, fixture } from './fakeNvidiaSmi';
+import { fakeNvidiaSmi, fixture, fixturesDir } from './fakeNvidiaSmi';
 
 const smi = fakeNvidiaSmi();
 afterAll(() => smi.cleanup());
@@ -123,6 +127,37 @@ describe('GPU telemetry sampler (fake nvidia-smi first on PATH)', () => {
     const s = sampler(smi.envWithoutNvidiaSmi());
     await s.sample();
     expect(s.deviceCount()).toBeNull();
+  });
+
+  it('looks nvidia-smi up on PATH without running it while it is missing, and finds it once it is installed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wxc-nvsmi-later-'));
+    try {
+      // The stand-in script needs cat; link it alone, so a real nvidia-smi on this machine stays out of PATH.
+      const tools = join(dir, 'tools');
+      mkdirSync(tools);
+      symlinkSync(execFileSync('sh', ['-c', 'command -v cat'], { encoding: 'utf8' }).trim(), join(tools, 'cat'));
+      const bin = join(dir, 'bin');
+      mkdirSync(bin);
+      const env = { ...smi.env('rtx3060-idle'), PATH: `${bin}:${tools}` };
+      const s = sampler(env);
+      expect((await s.sample()).state).toBe('no_gpu');
+      // A file that is not executable is not an nvidia-smi either (execvp skips it too).
+      writeFileSync(join(bin, 'nvidia-smi'), '#!/bin/sh\nexit 0\n');
+      chmodSync(join(bin, 'nvidia-smi'), 0o644);
+      expect((await s.sample()).message).toMatch(/not installed or not on PATH/);
+      const calls = smi.calls().length;
+      // "The driver gets installed": the same sampler picks it up at its next sample.
+      copyFileSync(join(fixturesDir, 'bin', 'nvidia-smi'), join(bin, 'nvidia-smi'));
+      chmodSync(join(bin, 'nvidia-smi'), 0o755);
+      const found = await s.sample();
+      expect(found).toMatchObject({ state: 'ok', mode: 'gpu' });
+      expect(smi.calls().length).toBeGreaterThan(calls);
+      // An absolute nvidia_smi_path is checked as it is.
+      expect((await sampler(env, { nvidiaSmiPath: join(dir, 'missing', 'nvidia-smi') }).sample()).state).toBe('no_gpu');
+      expect((await sampler(env, { nvidiaSmiPath: join(bin, 'nvidia-smi') }).sample()).state).toBe('ok');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a broken driver or a hung nvidia-smi is an error the operator sees', async () => {

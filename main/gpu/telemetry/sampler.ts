@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
 import type { GpuDeviceSample, GpuTelemetryReport, GpuTelemetrySample } from '../../contract/gpu';
 import { describeError } from '../../core/errors';
 import { silentLogger, type Logger } from '../../core/logger';
@@ -103,6 +105,12 @@ export class GpuTelemetrySampler {
     if (!this.settings.enabled) {
       return { timestamp, state: 'disabled', mode: 'cpu', message: `GPU telemetry is off (gpu.telemetry.enabled: false); ${NO_GPU} is assumed`, gpus: [], warnings: [] };
     }
+    // Most CPU machines have no nvidia-smi: look it up with a few stat calls instead of
+    // spawning it every interval (a spawn from a large process costs the event loop
+    // several milliseconds). A driver installed later is still found at the next sample.
+    if (!this.findExecutable()) {
+      return { timestamp, state: 'no_gpu', mode: 'cpu', message: `${NO_GPU} (${this.settings.nvidiaSmiPath} is not installed or not on PATH)`, gpus: [], warnings: [] };
+    }
     const [query, apps] = await Promise.all([this.run(gpuQueryArgs()), this.settings.queryComputeApps ? this.run(computeAppsArgs()) : Promise.resolve(null)]);
     const path = this.settings.nvidiaSmiPath;
 
@@ -147,6 +155,22 @@ export class GpuTelemetrySampler {
     }
     const names = gpus.map((g) => `${g.index}: ${g.name ?? 'unknown'}`).join(', ');
     return { timestamp, state: 'ok', mode: 'gpu', message: `${gpus.length} GPU${gpus.length === 1 ? '' : 's'} (${names})`, gpus, warnings };
+  }
+
+  /** Whether nvidia-smi (a path, or a name looked up on PATH) is an executable file. */
+  private findExecutable(): boolean {
+    const cmd = this.settings.nvidiaSmiPath;
+    const executable = (f: string) => {
+      try {
+        accessSync(f, constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (isAbsolute(cmd) || cmd.includes('/')) return executable(cmd);
+    const path = (this.opts.env ?? process.env).PATH ?? '';
+    return path.split(delimiter).some((dir) => dir !== '' && executable(join(dir, cmd)));
   }
 
   private run(args: string[]): Promise<SmiRun> {

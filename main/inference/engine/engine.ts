@@ -12,7 +12,7 @@ import { ConsoleError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { Profile } from '../../core/config/sections/profiles';
 import type { FfmpegSettings } from '../../audio';
-import { inspectModelFolder, pickVariant, requiredModelFiles, suffixesFor } from '../catalog';
+import { inspectModelFolder, MODEL_HINT, pickVariant, requiredModelFiles, suffixesFor } from '../catalog';
 import type { StageTimings } from '../pipeline';
 import type { AudioBuffer16k, PipelineProgress, Transcript } from '../types';
 import { defaultDecodingOptions, type WhisperDecodingOptions } from '../whisper/transcriber';
@@ -120,7 +120,7 @@ export class WhisperEngine {
       // Before the first load, say whether loading can work at all (files on disk only).
       const problem = folderProblem(this.opts.modelDir, name, this.opts.profile.compute_type);
       if (problem)
-        return { state: 'unavailable', message: problem, execution_provider: null, execution_provider_reason: null, variant_file: null, load_time_ms: null, error: problem };
+        return { state: 'unavailable', message: problem, execution_provider: null, execution_provider_reason: null, variant_file: null, load_time_ms: null, error: MODEL_HINT };
     }
     const messages: Record<EngineStatus['state'], string> = {
       not_loaded: `Model ${name} not loaded; loads on first use`,
