@@ -169,6 +169,8 @@ async function main(): Promise<void> {
         modelDir: join(repoRoot, 'models/test-tiny-en'),
         profile: { device: 'cpu', device_id: 0, batch_size: 1, faster_whisper_threads: 1, compute_type: 'float32', use_faster_whisper: true, beam_size: 1 },
         vadModelPath: null,
+        // As the console runs it (config.yml model.inference_nice).
+        nice: loadConfig(file).model.inference_nice,
       });
       server.services.provide('engineStatus', engine);
       await engine.load();

@@ -59,6 +59,7 @@ export class EngineService {
       logger: this.logger,
       ffmpeg: { ffmpeg: cfg.audio.ffmpeg, ffprobe: cfg.audio.ffprobe },
       speakers: speakerModelsFromConfig(cfg),
+      nice: cfg.model.inference_nice,
     });
     this.current = { key, model, profile, engine };
     return engine;

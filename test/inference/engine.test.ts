@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync, symlinkSync, mkdirSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, symlinkSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { engineStatus } from '../../main/contract/model';
@@ -59,6 +59,22 @@ describe('WhisperEngine: a worker thread owns the sessions', () => {
     await e.load();
     expect(e.status()).toMatchObject({ execution_provider: 'cpu', execution_provider_reason: 'device cpu requested by the profile' });
     expect(e.status().variant_file).toBe(join(tinyModelDir, 'onnx/encoder_model_int8.onnx'));
+  });
+
+  it.runIf(process.platform === 'linux')('runs inference (worker thread and its onnxruntime threads) at the configured nice value, leaving the calling thread alone', async () => {
+    const niceOf = () =>
+      readdirSync('/proc/self/task').map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+    const mine = os.getPriority();
+    const before = niceOf().filter((n) => n === 7).length;
+    const e = make({ profile: { ...profile, device: 'cpu', faster_whisper_threads: 2 }, nice: 7 });
+    await e.load();
+    await e.transcribe(tone(2), { decoding: fastDecoding });
+    // The worker thread and onnxruntime's second intra-op thread (threads: 2).
+    expect(niceOf().filter((n) => n === 7).length - before).toBeGreaterThanOrEqual(2);
+    expect(os.getPriority()).toBe(mine);
   });
 
   it('a compute type the folder lacks is an error listing what it has', async () => {

@@ -35,6 +35,8 @@ export interface WhisperEngineOptions {
   cancelGraceMs?: number;
   /** Alignment and diarization models (config.yml alignment / diarization); unset = neither is available. */
   speakers?: SpeakerModels;
+  /** model.inference_nice: the worker's nice value on Linux (default 0 = unchanged). */
+  nice?: number;
 }
 
 export interface TranscribeRequest {
@@ -170,11 +172,13 @@ export class WhisperEngine {
       provider: { device: p.device, deviceId: p.device_id, threads: p.faster_whisper_threads, optimize: p.use_faster_whisper },
       vadModelPath: this.opts.vadModelPath,
       ffmpeg: this.opts.ffmpeg,
+      nice: this.opts.nice ?? 0,
     });
     try {
       await done;
       this.state = 'ready';
-      this.opts.logger?.info({ provider: this.info?.choice, variant: this.info?.variantFile, load_ms: this.info?.loadTimeMs }, 'whisper model loaded');
+      this.opts.logger?.info({ provider: this.info?.choice, variant: this.info?.variantFile, load_ms: this.info?.loadTimeMs, nice: this.info?.nice }, 'whisper model loaded');
+      if (this.info?.niceProblem) this.opts.logger?.warn({ nice: this.opts.nice }, this.info.niceProblem);
     } catch (e) {
       this.state = isUnavailable(e) ? 'unavailable' : 'error';
       this.lastError = e instanceof Error ? e.message : String(e);

@@ -14,6 +14,8 @@ export interface LoadMessage {
   /** Silero model path; null = no VAD session (every job runs --no-vad). */
   vadModelPath: string | null | undefined;
   ffmpeg: FfmpegSettings | undefined;
+  /** Nice value for the worker thread (Linux; set once, before its first session). */
+  nice: number;
 }
 
 export interface TranscribeMessage {
@@ -71,6 +73,9 @@ export interface LoadedInfo {
   loadTimeMs: number;
   multilingual: boolean;
   chunkLengthS: number;
+  /** The worker thread's nice value after load, and why it is not the one asked for (if so). */
+  nice: number;
+  niceProblem: string | null;
 }
 
 export type FromWorker =

@@ -2,6 +2,7 @@
  * Inference worker entry: owns the onnxruntime sessions (Whisper + Silero) so the main
  * thread's event loop stays free. Bundled as its own file (dist: inference-worker.js).
  */
+import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { configureFfmpeg } from '../../audio';
@@ -112,6 +113,26 @@ async function diarizeStage(req: DiarizeRequest, signal: AbortSignal): Promise<D
   });
 }
 
+let niceApplied = false;
+let niceProblem: string | null = null;
+
+/**
+ * On Linux the nice value is per thread and new threads inherit it: set on this worker
+ * thread before its first session, it covers onnxruntime's intra-op threads and the ffmpeg
+ * processes it starts, while the main thread (API, live feed, UI) keeps its priority.
+ * Elsewhere os.setPriority would lower the whole app, so it is left alone.
+ */
+function lowerPriority(nice: number): void {
+  if (niceApplied || nice <= 0 || process.platform !== 'linux') return;
+  niceApplied = true;
+  try {
+    os.setPriority(Math.max(os.getPriority(), nice));
+  } catch (e) {
+    // Never fatal: inference just shares the CPU evenly with the API.
+    niceProblem = `could not lower the inference thread's priority to nice ${nice}: ${(e as Error).message}`;
+  }
+}
+
 async function transcribe(m: TranscribeMessage): Promise<void> {
   const ac = jobs.get(m.id)!;
   try {
@@ -147,6 +168,7 @@ port.on('message', (m: ToWorker) => {
           await release();
           provider = m.provider;
           if (m.ffmpeg) configureFfmpeg(m.ffmpeg);
+          lowerPriority(m.nice);
           whisper = await loadWhisper({ modelDir: m.modelDir, modelName: m.modelName, computeType: m.computeType, provider: m.provider });
           if (m.vadModelPath !== null) vad = await SileroVad.load(m.vadModelPath ?? undefined);
           post({
@@ -158,6 +180,8 @@ port.on('message', (m: ToWorker) => {
               loadTimeMs: whisper.loadTimeMs,
               multilingual: whisper.tokenizer.multilingual,
               chunkLengthS: whisper.model.shape.chunkLengthS,
+              nice: os.getPriority(),
+              niceProblem,
             },
           });
         } catch (e) {

@@ -42,5 +42,10 @@ export const modelSection = z
     name: z.string().min(1).default('whisperx-demo-en'),
     language: z.string().nullable().default(null),
     task: z.enum(['transcribe', 'translate']).default('transcribe'),
+    /**
+     * Linux: the inference worker thread, its onnxruntime threads and its ffmpeg run at this
+     * nice value, so the API and the UI get a core first while a job runs (0 = same priority).
+     */
+    inference_nice: z.number().int().min(0).max(19).default(10),
   })
   .strict();
