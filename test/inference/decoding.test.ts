@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeRows, type DecodeOptions } from '../../main/inference/whisper/decoding';
-import { ApplyTimestampRules, SuppressBlank, topK } from '../../main/inference/whisper/logits-filters';
+import { ApplyTimestampRules, logSumExp, logSumExpFromMax, SuppressBlank, sumExpShifted, topK } from '../../main/inference/whisper/logits-filters';
 import type { WhisperSpecials } from '../../main/inference/whisper/tokenizer';
 import { FakeDecoder, logitsRow } from './fake-decoder';
 
@@ -185,5 +185,45 @@ describe('beam search (openai BeamSearchDecoder, patience 1)', () => {
     const [r] = await decodeRows(fake, sp, Int32Array.of(sp.sot), 0, 1, { ...greedy, temperature: 1, bestOf: 5, random });
     expect(fake.rowsPerCall[0]).toBe(5);
     expect(r!.tokens).toEqual([2]);
+  });
+});
+
+describe('fast log-sum-exp (the log-softmax denominator of every step)', () => {
+  const exact = (row: Float32Array, max: number, from = 0, to = row.length) => {
+    let s = 0;
+    for (let i = from; i < to; i++) if (row[i] !== -Infinity) s += Math.exp(row[i]! - max);
+    return s;
+  };
+  it('matches Math.exp to 1e-8 relative on logits of every scale, with masked entries and extremes', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (const scale of [0.01, 1, 5, 30, 200]) {
+      const row = Float32Array.from({ length: 51864 }, () => (rand() - 0.5) * scale);
+      for (let i = 0; i < row.length; i += 7) row[i] = -Infinity;
+      row[3] = 1e4; // one dominant logit: everything else underflows relative to it
+      for (const r of [row, row.subarray(4)]) {
+        let max = -Infinity;
+        for (const v of r) if (v > max) max = v;
+        const want = exact(r, max);
+        expect(Math.abs(sumExpShifted(r, max) - want) / want).toBeLessThan(1e-8);
+        expect(logSumExp(r)).toBeCloseTo(max + Math.log(want), 8);
+        expect(logSumExpFromMax(r, max)).toBeCloseTo(max + Math.log(want), 8);
+        let wmax = -Infinity;
+        for (const v of r.subarray(100, 2000)) if (v > wmax) wmax = v;
+        expect(Math.abs(sumExpShifted(r, wmax, 100, 2000) - exact(r, wmax, 100, 2000)) / exact(r, wmax, 100, 2000)).toBeLessThan(1e-8);
+      }
+    }
+  });
+  it('every exponent to 1e-8 (terms under 2^-60 of the maximum are dropped), and all-masked rows are -Infinity', () => {
+    for (let x = -80; x <= 0; x += 0.0137) {
+      const row = Float32Array.of(0, x);
+      expect(Math.abs(sumExpShifted(row, 0) - (1 + Math.exp(Math.fround(x)))) / (1 + Math.exp(Math.fround(x)))).toBeLessThan(1e-8);
+      if (x > -41) {
+        const only = Float32Array.of(x);
+        expect(Math.abs(sumExpShifted(only, 0) - Math.exp(Math.fround(x))) / Math.exp(Math.fround(x))).toBeLessThan(1e-8);
+      }
+    }
+    expect(logSumExp(Float32Array.of(-Infinity, -Infinity))).toBe(-Infinity);
+    expect(logSumExpFromMax(Float32Array.of(-Infinity), -Infinity)).toBe(-Infinity);
   });
 });

@@ -79,11 +79,36 @@ export class ApplyTimestampRules implements LogitFilter {
     let maxTs = -Infinity;
     for (let i = tsBegin; i < vocab; i++) if (logits[i]! > maxTs) maxTs = logits[i]!;
     if (maxTs === -Infinity) return;
-    let sum = 0;
-    for (let i = tsBegin; i < vocab; i++) sum += Math.exp(logits[i]! - maxTs);
-    const tsLogsumexp = maxTs + Math.log(sum);
+    const tsLogsumexp = maxTs + Math.log(sumExpShifted(logits, maxTs, tsBegin, vocab));
     if (tsLogsumexp > maxText) logits.fill(-Infinity, 0, tsBegin);
   }
+}
+
+/** 2^k for integer k in [-1100, 0] (2^-1075 and below are 0). */
+const POW2 = Float64Array.from({ length: 1101 }, (_, i) => 2 ** -i);
+const LOG2E = Math.LOG2E;
+const LN2 = Math.LN2;
+/** Terms below 2^-60 of the largest cannot move a double sum that holds 1 (the maximum's own term). */
+const NEGLIGIBLE = -60;
+
+/**
+ * Σ exp(row[i] − max) over [from, to), for max ≥ every row[i] (−∞ entries add nothing).
+ * The log-softmax denominator of every decoding step: the vocabulary (51 864 entries) times
+ * rows times steps, where Math.exp was most of the decoder's time outside onnxruntime. Here
+ * exp(x) = 2^k · e^(f·ln 2) with k = round(x·log2 e), |f| ≤ ½, and a degree-7 Taylor
+ * polynomial: relative error < 1e-8 per term, far below float32 logits' own precision.
+ */
+export function sumExpShifted(row: Float32Array, max: number, from = 0, to = row.length): number {
+  let sum = 0;
+  for (let i = from; i < to; i++) {
+    const x = (row[i]! - max) * LOG2E; // ≤ 0; −∞ for masked entries
+    if (!(x > NEGLIGIBLE)) continue;
+    const k = Math.round(x);
+    const y = (x - k) * LN2; // |y| ≤ ln2 / 2
+    const p = 1 + y * (1 + y * (0.5 + y * (1 / 6 + y * (1 / 24 + y * (1 / 120 + y * (1 / 720 + y * (1 / 5040)))))));
+    sum += p * POW2[-k]!;
+  }
+  return sum;
 }
 
 /** log Σ exp(row), stable; −∞ for an all −∞ row. Masked entries cost no exp. */
@@ -91,23 +116,13 @@ export function logSumExp(row: Float32Array, from = 0, to = row.length): number 
   let max = -Infinity;
   for (let i = from; i < to; i++) if (row[i]! > max) max = row[i]!;
   if (max === -Infinity) return -Infinity;
-  let sum = 0;
-  for (let i = from; i < to; i++) {
-    const v = row[i]!;
-    if (v !== -Infinity) sum += Math.exp(v - max);
-  }
-  return max + Math.log(sum);
+  return max + Math.log(sumExpShifted(row, max, from, to));
 }
 
 /** log Σ exp(row) when the maximum is already known (greedy: the argmax's value). */
 export function logSumExpFromMax(row: Float32Array, max: number): number {
   if (max === -Infinity) return -Infinity;
-  let sum = 0;
-  for (let i = 0; i < row.length; i++) {
-    const v = row[i]!;
-    if (v !== -Infinity) sum += Math.exp(v - max);
-  }
-  return max + Math.log(sum);
+  return max + Math.log(sumExpShifted(row, max));
 }
 
 export function argmax(row: Float32Array): number {
