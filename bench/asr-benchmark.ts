@@ -81,6 +81,22 @@ function chunkFlops(cfg: Record<string, number>, tokens: number, prompt = 2) {
   return { encoder: 2 * enc, decoder: 2 * dec };
 }
 
+/**
+ * Bytes a decoder must stream from memory for one 30 s chunk decoded in a batch of `rows`:
+ * per step the weights read every step (tied logits matrix, self-attention, cross-attention
+ * Q/O, MLP), shared by the rows, plus per row the step-1 cross-attention keys/values and
+ * the self-attention cache (read for the concat, written, read by attention).
+ */
+function chunkDecoderBytes(cfg: Record<string, number>, tokens: number, rows: number, prompt = 2) {
+  const d = cfg.d_model!;
+  const T = cfg.max_source_positions!;
+  const L = cfg.decoder_layers!;
+  const weights = 4 * (cfg.vocab_size! * d + L * (6 * d * d + 2 * d * cfg.decoder_ffn_dim!));
+  let bytes = 0;
+  for (let p = prompt + 1; p <= prompt + tokens; p++) bytes += weights / rows + 4 * L * 2 * T * d + 3 * 4 * L * 2 * p * d;
+  return bytes;
+}
+
 /** Replace this benchmark's section of the file (other benchmarks write theirs), or append it. */
 function writeSection(file: string, body: string): void {
   const start = '<!-- asr-benchmark:start -->';
@@ -100,7 +116,7 @@ const loadAtStart = loadavg();
 log(`load average ${loadAtStart.map(f2).join(" ")} on ${cpus().length} cores`);
 const files = ensureBenchAudio(join(work, 'audio'), Number(a.files), Number(a.seconds));
 log('GEMM rate');
-const gemm = child<{ shapes: Array<{ name: string; gflops: number; msPerRun: number }> }>(['--import', 'tsx', 'bench/gemm-rate.ts', String(threads)]);
+const gemm = child<{ shapes: Array<{ name: string; gflops: number; msPerRun: number }>; bandwidthGBs: number }>(['--import', 'tsx', 'bench/gemm-rate.ts', String(threads)]);
 log(`engine on ${files.length} file(s), batch ${batch}, ${threads} threads`);
 const eng = runEngine(model, false, files);
 let tjs: TjsRun | null = null;
@@ -125,12 +141,14 @@ if (tjs) {
 const cfg = JSON.parse(readFileSync(join(model, 'config.json'), 'utf8')) as Record<string, number>;
 let encF = 0;
 let decF = 0;
+let decBytes = 0;
 let tokens = 0;
 for (const f of eng.perFile) {
   for (const s of f.segments) {
     const c = chunkFlops(cfg, s.tokens);
     encF += c.encoder;
     decF += c.decoder;
+    decBytes += chunkDecoderBytes(cfg, s.tokens, batch);
     tokens += s.tokens;
   }
 }
@@ -213,6 +231,11 @@ ORT float32 GEMM rate here (bench/gemm-rate.ts, ${threads} threads): ${gemm.shap
 Model FLOPs per audio minute: encoder ${f1(encF / minutes / 1e9)} GFLOP, decoder ${f1(decF / minutes / 1e9)} GFLOP
 (${f1(tokens / (eng.perFile.reduce((n, f) => n + f.chunks, 0) || 1))} tokens per window). At those rates: **${f1(limitSpm)} s per audio minute** is the
 limit; the engine needs ${f1(engSpm)} s, **${f2(engSpm / limitSpm)}×** the limit (target ≤ 1.5×).
+
+Memory traffic (a decoder step mostly streams weights and cached keys/values): ORT's ReduceSum
+reads ${f1(gemm.bandwidthGBs)} GB/s here; the decoder must stream ${f1(decBytes / minutes / 1e9)} GB per audio minute at batch ${batch},
+**${f1(decBytes / (gemm.bandwidthGBs * 1e9) / minutes)} s per audio minute** at that rate (its FLOPs: ${f1(decF / rateDec / minutes)} s). Inside ORT the decoder took
+${f1(t.ortDec / 1000 / minutes)} s per audio minute and the encoder ${f1(t.ortEnc / 1000 / minutes)} s (its FLOPs at the GEMM rate: ${f1(encF / rateEnc / minutes)} s).
 
 ### Where the time goes (engine)
 
