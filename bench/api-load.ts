@@ -123,6 +123,7 @@ async function main(): Promise<void> {
     const per = Math.floor(rate / targets.length);
     const rates = targets.map((_, i) => per + (i < rate - per * targets.length ? 1 : 0));
     const loadBefore = os.loadavg()[0]!;
+    const engineNice = loadConfig(file).model.inference_nice;
 
     /** One load phase (constant-rate, then autocannon); returns its table rows and one summary line per load. */
     const phase = async (label: string): Promise<{ rows: string[]; summary: string[] }> => {
@@ -170,7 +171,7 @@ async function main(): Promise<void> {
         profile: { device: 'cpu', device_id: 0, batch_size: 1, faster_whisper_threads: 1, compute_type: 'float32', use_faster_whisper: true, beam_size: 1 },
         vadModelPath: null,
         // As the console runs it (config.yml model.inference_nice).
-        nice: loadConfig(file).model.inference_nice,
+        nice: engineNice,
       });
       server.services.provide('engineStatus', engine);
       await engine.load();
@@ -199,7 +200,7 @@ async function main(): Promise<void> {
       `- **autocannon (bursts)**: one autocannon per route (${rates.join(' / ')} req/s, 10 connections each, -I). autocannon's -R sends each connection's quota for the second as fast as answers come at the start of the second, so 200 requests land together every second; -I because its coordinated-omission correction assumes a 1 ms request interval (ceil(1 / rate) in lib/run.js) and would add one synthetic sample per millisecond of every slow answer. Shown as the harsher shape of the same rate.`,
       '',
       withEngine
-        ? `Phase "transcribing": the engine (worker thread, models/test-tiny-en, CPU, 1 intra-op thread) transcribed a generated ${runs.clipS.toFixed(1)} s speech file ${runs.count} times back to back (${((runs.wallMs / 1000 / Math.max(1, runs.audioS)) * 60).toFixed(1)} s per audio minute).`
+        ? `Phase "transcribing": the engine (worker thread at nice ${engineNice} as config.yml's model.inference_nice, models/test-tiny-en, CPU, 1 intra-op thread) transcribed a generated ${runs.clipS.toFixed(1)} s speech file ${runs.count} times back to back (${((runs.wallMs / 1000 / Math.max(1, runs.audioS)) * 60).toFixed(1)} s per audio minute).`
         : 'Run without a transcription (--no-engine).',
       '',
       ...idle.summary.map((l) => `- ${l}`),
