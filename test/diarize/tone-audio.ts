@@ -2,21 +2,14 @@
  * Test audio for the tone models (fixtures/make_tone_models.py): a "voice" is a two-note
  * trill, notes alternating every 100 ms: A at 250 / 500 Hz, B at 1500 / 3000 Hz.
  */
+import { seededRandom as rng } from '../../main/core/random';
 import type { SpeakerTurn } from '../../main/inference/diarize/types';
 
 export const voices = { A: [250, 500], B: [1500, 3000] } as const;
 const NOTE_SECONDS = 0.1;
 
-/** mulberry32: a small seeded RNG so every run sees the same noise. */
-export function rng(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded RNG (mulberry32) so every run sees the same noise. */
+export { rng };
 
 /** The voices of the turns (speaker 'A' or 'B') over faint noise; `seconds` long. */
 export function toneConversation(turns: readonly SpeakerTurn[], seconds: number, seed = 7): Float32Array {

@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom as rng } from '../../main/core/random';
 import type { SeriesPoint } from '../../main/monitoring/series';
 import { degradation, detectLeak, theilSen } from '../../main/monitoring/trend';
 
 const MB = 1024 * 1024;
 const HOUR = 3_600_000;
-
-/** Deterministic noise (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 30 minutes of 1 s RSS samples: value(t in hours) plus uniform noise of ±noiseMb. */
 function rss(value: (hours: number) => number, noiseMb: number, seed = 1): SeriesPoint[] {

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom as rng } from '../../main/core/random';
 import { cutAndMerge } from '../../main/inference/vad';
 import type { SpeechRegion } from '../../main/inference/types';
 
 const fs = 0.032;
 const eps = 1e-9;
 
-/** mulberry32: a small seeded RNG so every run sees the same "random" inputs. */
-function rng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random speech: regions (seconds) and per-frame probabilities consistent with them. */
 function randomSpeech(rand: () => number) {

@@ -4,6 +4,7 @@
  * no-speech skipping and timestamp segments.
  */
 import { deflateSync } from 'node:zlib';
+import { seededRandom } from '../../core/random';
 import type { Segment } from '../types';
 import { decodeRows, type DecodedRow, type DecoderSession, type DecodeOptions } from './decoding';
 import { TIME_PRECISION, type WhisperTokenizer } from './tokenizer';
@@ -68,18 +69,6 @@ export function compressionRatio(text: string): number {
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length === 0) return 0;
   return bytes.length / deflateSync(bytes).length;
-}
-
-/** Mulberry32: a small seeded generator so sampling fallbacks are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export class WhisperTranscriber<E> {
