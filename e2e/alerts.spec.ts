@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { startE2EConsole, type E2EConsole } from './console';
+import { openConsole, startE2EConsole, type E2EConsole } from './console';
 
 /** One rule whose threshold every machine crosses: memory in use above 0.01 %. */
 const tinyRule = {
@@ -22,9 +22,7 @@ test.afterAll(async () => {
 });
 
 test('a firing alert is shown, acknowledged from the panel, and moves to history — the API agrees', async ({ page }) => {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${c.url}/#token=${c.token}`);
+  const errors = await openConsole(page, c);
   await page.getByTestId('nav-alerts').click();
   const item = page.getByTestId('panel-alerts').getByTestId(`alert-${tinyRule.id}`);
   await expect(item).toHaveAttribute('data-state', 'firing');

@@ -1,3 +1,4 @@
+import type { Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,4 +78,12 @@ export async function startE2EConsole(overrides: Record<string, unknown> = {}): 
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Opens the console in the page with its token, collecting uncaught page errors (the returned array fills as they happen). */
+export async function openConsole(page: Page, c: Pick<E2EConsole, 'url' | 'token'>): Promise<string[]> {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${c.url}/#token=${c.token}`);
+  return errors;
 }

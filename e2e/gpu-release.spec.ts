@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { startE2EConsole, type E2EConsole } from './console';
+import { openConsole, startE2EConsole, type E2EConsole } from './console';
 import { speechWav } from './media';
 
 interface Job {
@@ -39,9 +39,7 @@ test('"Release GPU lock" while a job holds it: confirm, the lock is free and the
     .poll(async () => (await api<LockHealth>('/api/v1/monitoring/gpu-lock/health')).locks.find((l) => l.lock_key === 'gpu_lock:0')?.holder?.job_id ?? null, { timeout: 240_000 })
     .toBe(id);
 
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${c.url}/#token=${c.token}`);
+  const errors = await openConsole(page, c);
   await page.getByTestId('nav-emergency').click();
   const lockRow = page.getByTestId('lock-gpu_lock:0');
   await expect(lockRow).toHaveAttribute('data-state', 'held');

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { startE2EConsole, type E2EConsole } from './console';
+import { openConsole, startE2EConsole, type E2EConsole } from './console';
 
 let c: E2EConsole;
 test.beforeAll(async () => {
@@ -11,9 +11,7 @@ test.afterAll(async () => {
 
 test('running the daily checklist gives every item a result, and a manual item is confirmed with a note', async ({ page }) => {
   test.setTimeout(300_000);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${c.url}/#token=${c.token}`);
+  const errors = await openConsole(page, c);
   await page.getByTestId('nav-maintenance').click();
   const daily = page.getByTestId('checklist-daily');
   const items = daily.locator('li.check-item');

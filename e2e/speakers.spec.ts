@@ -2,7 +2,7 @@
 /// <reference lib="dom" />
 import { basename } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { startE2EConsole, type E2EConsole } from './console';
+import { openConsole, startE2EConsole, type E2EConsole } from './console';
 import { conversationWav, dropFile } from './media';
 
 let c: E2EConsole;
@@ -17,9 +17,7 @@ test.afterAll(async () => {
 
 test('a conversation dropped with word timestamps and speakers shows words and each speaker in its colour', async ({ page }) => {
   test.setTimeout(420_000);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${c.url}/#token=${c.token}`);
+  const errors = await openConsole(page, c);
   const zone = page.getByTestId('dropzone');
   await expect(zone).toBeVisible();
   await expect(page.getByTestId('opt-align')).toBeEnabled();

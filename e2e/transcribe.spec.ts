@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { startE2EConsole, type E2EConsole } from './console';
+import { openConsole, startE2EConsole, type E2EConsole } from './console';
 import { demoSample, demoSampleText, dropFile, hasDemo, hasSample, parseSrt, speechWav } from './media';
 
 /**
@@ -25,9 +25,7 @@ test.afterAll(async () => {
 test('a file dropped on the drop zone is transcribed, shown and exported as SRT', async ({ page }) => {
   // Inference shares two cores with model training on these machines.
   test.setTimeout(420_000);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${c.url}/#token=${c.token}`);
+  const errors = await openConsole(page, c);
   const zone = page.getByTestId('dropzone');
   await expect(zone).toBeVisible();
 
