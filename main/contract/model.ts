@@ -13,6 +13,8 @@ export const engineStatus = z.object({
   execution_provider_reason: z.string().nullable(),
   variant_file: z.string().nullable(),
   load_time_ms: z.number().nullable(),
+  /** What the engine changed in the decoder graph at load (CPU), or why it loaded it as exported. */
+  graph_rewrite: z.string().nullable(),
   error: z.string().nullable(),
 });
 export type EngineStatus = z.infer<typeof engineStatus>;

@@ -71,6 +71,8 @@ export interface LoadedInfo {
   variantFile: string;
   computeType: string;
   loadTimeMs: number;
+  /** WhisperOnnxModel.graphRewrite.summary. */
+  graphRewrite: string;
   multilingual: boolean;
   chunkLengthS: number;
   /** The worker thread's nice value after load, and why it is not the one asked for (if so). */

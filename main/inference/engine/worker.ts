@@ -178,6 +178,7 @@ port.on('message', (m: ToWorker) => {
               variantFile: whisper.variant.encoder,
               computeType: whisper.variant.computeType,
               loadTimeMs: whisper.loadTimeMs,
+              graphRewrite: whisper.model.graphRewrite.summary,
               multilingual: whisper.tokenizer.multilingual,
               chunkLengthS: whisper.model.shape.chunkLengthS,
               nice: os.getPriority(),

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { ConsoleError } from '../../core/errors';
+import { transposeCrossAttentionKeys } from './decoder-graph';
 import type { DecoderSession, StartLogits } from './decoding';
 import { floatArrayToHalf, halfArrayToFloat } from './half';
 
@@ -53,6 +54,30 @@ function gatherRows<T extends FloatData>(src: T, rowSize: number, rows: Int32Arr
   return out;
 }
 
+/** [..., m, n] → [..., n, m] (the step-1 encoder keys, for a rewritten decoder). */
+export function transposeLastTwo(t: Tensor): Tensor {
+  const dims = [...t.dims];
+  const m = dims[dims.length - 2]!;
+  const n = dims[dims.length - 1]!;
+  const src = t.data as FloatData;
+  const dst = new (src.constructor as new (len: number) => FloatData)(src.length);
+  const block = m * n;
+  for (let base = 0; base < src.length; base += block) {
+    // Tiles of 32 × 32 keep reads and writes within cache lines.
+    for (let i0 = 0; i0 < m; i0 += 32) {
+      const i1 = Math.min(i0 + 32, m);
+      for (let j0 = 0; j0 < n; j0 += 32) {
+        const j1 = Math.min(j0 + 32, n);
+        for (let i = i0; i < i1; i++) {
+          const row = base + i * n;
+          for (let j = j0; j < j1; j++) dst[base + j * m + i] = src[row + j]!;
+        }
+      }
+    }
+  }
+  return new ort.Tensor(t.type as 'float32' | 'float16', dst, [...dims.slice(0, -2), n, m]);
+}
+
 function sameRows(a: Int32Array, b: Int32Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -84,6 +109,8 @@ export class WhisperOnnxModel {
     readonly encoder: ort.InferenceSession,
     readonly decoder: ort.InferenceSession,
     shape: ModelShape,
+    /** What was changed in the decoder graph at load, or why nothing (decoder-graph.ts). */
+    readonly graphRewrite: GraphRewrite,
   ) {
     this.shape = shape;
     const feat = tensorMeta(encoder, 'input_features');
@@ -103,18 +130,23 @@ export class WhisperOnnxModel {
     this.cacheDtype = first?.type === 'float16' ? 'float16' : 'float32';
   }
 
-  /** Open both sessions; the caller picks the files and the session options (EP, threads). */
-  static async load(dir: string, encoderFile: string, decoderFile: string, options: ort.InferenceSession.SessionOptions): Promise<WhisperOnnxModel> {
+  /**
+   * Open both sessions; the caller picks the files and the session options (EP, threads).
+   * `rewrite` (default on) lets a CPU session take the decoder with its cross-attention keys
+   * pre-transposed when the graph has the pattern for it (decoder-graph.ts).
+   */
+  static async load(dir: string, encoderFile: string, decoderFile: string, options: ort.InferenceSession.SessionOptions, rewrite = true): Promise<WhisperOnnxModel> {
     // No arena for the encoder: its few huge activations go back to the OS after each run
     // instead of pinning peak memory for the life of the session.
     const encoder = await ort.InferenceSession.create(encoderFile, { ...options, enableCpuMemArena: false });
-    let decoder: ort.InferenceSession;
+    let opened: { session: ort.InferenceSession; rewrite: GraphRewrite };
     try {
-      decoder = await ort.InferenceSession.create(decoderFile, options);
+      opened = await openDecoder(decoderFile, options, rewrite);
     } catch (e) {
       await encoder.release();
       throw e;
     }
+    const decoder = opened.session;
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, number | undefined>;
     const pre = JSON.parse(readFileSync(join(dir, 'preprocessor_config.json'), 'utf8')) as Record<string, number | undefined>;
     const past = tensorMeta(decoder, 'past_key_values.0.decoder.key');
@@ -134,7 +166,7 @@ export class WhisperOnnxModel {
       vocabSize: numOr(logits?.shape[2], numOr(config.vocab_size, 0)),
     };
     try {
-      return new WhisperOnnxModel(encoder, decoder, shape);
+      return new WhisperOnnxModel(encoder, decoder, shape, opened.rewrite);
     } catch (e) {
       await Promise.all([encoder.release(), decoder.release()]);
       throw e;
@@ -179,6 +211,46 @@ export class WhisperOnnxModel {
   async release(): Promise<void> {
     await Promise.all([this.encoder.release(), this.decoder.release()]);
   }
+}
+
+export interface GraphRewrite {
+  /** Inputs fed as [batch, heads, head_dim, frames] instead of [batch, heads, frames, head_dim]. */
+  transposedKeys: ReadonlySet<string>;
+  /** One line for /api/v1/model/info: what was done, or why nothing. */
+  summary: string;
+}
+
+function usesCuda(options: ort.InferenceSession.SessionOptions): boolean {
+  return (options.executionProviders ?? []).some((ep) => (typeof ep === 'string' ? ep : ep.name) === 'cuda');
+}
+
+/**
+ * The merged decoder, with its cross-attention keys pre-transposed when allowed and the
+ * graph has the pattern; otherwise (or if the rewritten graph will not load) as it is.
+ * onnxruntime's MatMulScaleFusion is turned off for the rewritten graph: folded into the
+ * product as alpha ≠ 1, the attention scale sends MLAS back to packing the keys.
+ */
+async function openDecoder(file: string, options: ort.InferenceSession.SessionOptions, allowed: boolean): Promise<{ session: ort.InferenceSession; rewrite: GraphRewrite }> {
+  const none = (why: string) => ({ transposedKeys: new Set<string>(), summary: `decoder loaded as exported: ${why}` });
+  let why: string;
+  if (!allowed) why = 'rewrite turned off';
+  else if (usesCuda(options)) why = 'CUDA reads the keys transposed without copying them';
+  else {
+    // The file's bytes live only for the call: the rewrite copies what it keeps.
+    const r = transposeCrossAttentionKeys(readFileSync(file));
+    if (r.ok) {
+      const extra = (options.extra ?? {}) as Record<string, unknown>;
+      const optimization = { ...((extra.optimization as Record<string, unknown> | undefined) ?? {}), disable_specified_optimizers: 'MatMulScaleFusion' };
+      try {
+        const session = await ort.InferenceSession.create(r.rewrite.model, { ...options, extra: { ...extra, optimization } });
+        const n = r.rewrite.transposedInputs.length;
+        return { session, rewrite: { transposedKeys: new Set(r.rewrite.transposedInputs), summary: `cross-attention keys pre-transposed after step 1 (${n} layer${n === 1 ? '' : 's'})` } };
+      } catch (e) {
+        why = `the rewritten graph did not load (${(e as Error).message.split('\n')[0]})`;
+      }
+    } else why = r.why;
+  }
+  return { session: await ort.InferenceSession.create(file, options), rewrite: none(why) };
 }
 
 function invalid(why: string): ConsoleError {
@@ -230,7 +302,8 @@ class OnnxDecoderSession implements DecoderSession {
       encoder_hidden_states: new ort.Tensor(this.enc.dtype, this.hidden, [R, ...this.enc.dims.slice(1)]),
       use_cache_branch: this.falseFlag,
     };
-    for (const c of this.cacheInputs) feeds[c.name] = new ort.Tensor(dtype, empty, [R, heads, 0, headDim]);
+    const transposed = this.model.graphRewrite.transposedKeys;
+    for (const c of this.cacheInputs) feeds[c.name] = new ort.Tensor(dtype, empty, transposed.has(c.name) ? [R, heads, headDim, 0] : [R, heads, 0, headDim]);
     const t0 = performance.now();
     const out = await this.model.decoder.run(feeds);
     this.count(t0);
@@ -251,7 +324,7 @@ class OnnxDecoderSession implements DecoderSession {
       if (c.side === 'encoder' && !withEncoder) continue;
       const t = out[`present.${c.layer}.${c.side}.${c.kind}`];
       if (!t) throw invalid(`the merged decoder has no present.${c.layer}.${c.side}.${c.kind} output`);
-      this.cache.set(c.name, t);
+      this.cache.set(c.name, this.model.graphRewrite.transposedKeys.has(c.name) ? transposeLastTwo(t) : t);
     }
   }
 

@@ -34,6 +34,12 @@ export function ModelPanelBody({ info, lang, full }: { info: ModelInfo; lang: La
             <dd>{e.execution_provider_reason}</dd>
           </div>
         )}
+        {e.graph_rewrite && (
+          <div>
+            <dt>{t('model.graph_rewrite')}</dt>
+            <dd data-testid="model-graph-rewrite">{e.graph_rewrite}</dd>
+          </div>
+        )}
         <div>
           <dt>{t('model.device')}</dt>
           <dd>{info.device}</dd>

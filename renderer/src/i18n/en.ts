@@ -291,6 +291,7 @@ export const en = {
     engine_state: 'engine',
     ep: 'execution provider',
     ep_reason: 'why',
+    graph_rewrite: 'decoder graph',
     ep_none: 'not loaded yet',
     compute_type: 'compute type',
     batch_size: 'batch size',

@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionOptions } from '../../main/inference/engine/providers';
+import { transposeCrossAttentionKeys } from '../../main/inference/whisper/decoder-graph';
+import { LogMelExtractor } from '../../main/inference/whisper/features';
+import { transposeLastTwo, WhisperOnnxModel } from '../../main/inference/whisper/onnx-model';
+import { goldenAudio, loadGolden, tinyModelDir } from './golden';
+
+const opts = sessionOptions({ device: 'cpu', deviceId: 0, threads: 1, optimize: true }, 'cpu');
+const decoderFile = (suffix = '') => join(tinyModelDir, `onnx/decoder_model_merged${suffix}.onnx`);
+const open = (suffix: string, rewrite: boolean) =>
+  WhisperOnnxModel.load(tinyModelDir, join(tinyModelDir, `onnx/encoder_model${suffix}.onnx`), decoderFile(suffix), opts, rewrite);
+
+describe('decoder graph rewrite: cross-attention keys pre-transposed', () => {
+  it('finds the pattern in the merged decoder and gives a graph onnxruntime loads, with the key inputs as [B, heads, head_dim, frames]', async () => {
+    const r = transposeCrossAttentionKeys(readFileSync(decoderFile()));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.rewrite.transposedInputs.sort()).toEqual(['past_key_values.0.encoder.key', 'past_key_values.1.encoder.key']);
+    const s = await ort.InferenceSession.create(r.rewrite.model, opts);
+    const meta = (name: string) => s.inputMetadata.find((m) => m.name === name) as unknown as { shape: Array<number | string> };
+    expect(meta('past_key_values.0.encoder.key').shape.slice(1)).toEqual([4, 16, 'encoder_sequence_length_out']);
+    expect(meta('past_key_values.0.encoder.value').shape.slice(1)).toEqual([4, 'encoder_sequence_length_out', 16]);
+    expect(meta('past_key_values.1.decoder.key').shape.slice(1, 2)).toEqual([4]);
+    await s.release();
+  });
+
+  it('leaves a graph without the pattern alone and says why', () => {
+    const once = transposeCrossAttentionKeys(readFileSync(decoderFile()));
+    if (!once.ok) throw new Error(once.why);
+    const twice = transposeCrossAttentionKeys(once.rewrite.model);
+    expect(twice).toEqual({ ok: false, why: 'past_key_values.0.encoder.key is not read through one Transpose in the with-past branch' });
+    expect(transposeCrossAttentionKeys(readFileSync(join(tinyModelDir, 'onnx/encoder_model.onnx')))).toEqual({ ok: false, why: "the main graph has 0 If nodes, not the merged decoder's one" });
+    const garbage = transposeCrossAttentionKeys(Uint8Array.from([0x3a, 0xff, 0xff, 0xff, 0x0f, 1, 2]));
+    expect(garbage.ok).toBe(false);
+    if (!garbage.ok) expect(garbage.why).toMatch(/could not be parsed/);
+  });
+
+  it('transposes the last two axes of a tensor', () => {
+    const t = new ort.Tensor('float32', Float32Array.from({ length: 2 * 3 * 40 }, (_, i) => i), [2, 3, 40]);
+    const u = transposeLastTwo(t);
+    expect(u.dims).toEqual([2, 40, 3]);
+    const a = t.data as Float32Array;
+    const b = u.data as Float32Array;
+    for (let k = 0; k < 2; k++) for (let i = 0; i < 3; i++) for (let j = 0; j < 40; j++) expect(b[k * 120 + j * 3 + i]).toBe(a[k * 120 + i * 40 + j]);
+  });
+
+  describe.each([
+    ['float32', ''],
+    ['float16', '_fp16'],
+    ['int8', '_int8'],
+  ])('%s: the rewritten decoder gives the logits of the exported one', (_type, suffix) => {
+    let exported: WhisperOnnxModel;
+    let rewritten: WhisperOnnxModel;
+    beforeAll(async () => {
+      [exported, rewritten] = await Promise.all([open(suffix, false), open(suffix, true)]);
+    });
+    afterAll(async () => {
+      await Promise.all([exported.release(), rewritten.release()]);
+    });
+
+    it('reports what it did', () => {
+      expect(exported.graphRewrite.summary).toBe('decoder loaded as exported: rewrite turned off');
+      expect(rewritten.graphRewrite.summary).toBe('cross-attention keys pre-transposed after step 1 (2 layers)');
+    });
+
+    it('over 12 steps for 3 rows, after the rows are reordered too (≤ 1e-4 of the logits range)', async () => {
+      const golden = loadGolden();
+      const mel = new LogMelExtractor(80, 30);
+      const inputs = golden.inputs.slice(0, 3);
+      const features = new Float32Array(inputs.length * 80 * 3000);
+      inputs.forEach((input, i) => features.set(mel.compute(goldenAudio(input)), i * 80 * 3000));
+      const enc = await exported.encode(features, inputs.length);
+      const a = exported.decoderSession(enc);
+      const b = rewritten.decoderSession(enc);
+      const rows = Int32Array.from(inputs.map((_, i) => i));
+      const prompt = Int32Array.from(golden.prompts.timestamps);
+      const sa = await a.start(prompt, 0, rows);
+      const sb = await b.start(prompt, 0, rows);
+      expect(maxDiff(sa.last, sb.last)).toBeLessThan(1e-4 * range(sa.last));
+      let tokens = Int32Array.from(inputs.map((_, i) => 440 + i));
+      for (let step = 0; step < 12; step++) {
+        if (step === 6) {
+          // Rows leave and swap, as when hypotheses finish or beams reorder.
+          a.reorder(Int32Array.of(2, 0));
+          b.reorder(Int32Array.of(2, 0));
+          tokens = Int32Array.of(tokens[2]!, tokens[0]!);
+        }
+        const la = await a.step(tokens);
+        const lb = await b.step(tokens);
+        expect(maxDiff(la, lb)).toBeLessThan(1e-4 * range(la));
+        tokens = tokens.map((t) => t + 1);
+      }
+      a.end();
+      b.end();
+    });
+  });
+});
+
+function maxDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+function range(a: Float32Array): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const x of a) {
+    if (x > hi) hi = x;
+    if (x < lo) lo = x;
+  }
+  return hi - lo;
+}
