@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +37,17 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed', () => {
     const garbage = transposeCrossAttentionKeys(Uint8Array.from([0x3a, 0xff, 0xff, 0xff, 0x0f, 1, 2]));
     expect(garbage.ok).toBe(false);
     if (!garbage.ok) expect(garbage.why).toMatch(/could not be parsed/);
+  });
+
+  it('loads a decoder whose weights are in an external data file as exported, and says why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wx-extdata-'));
+    cpSync(tinyModelDir, dir, { recursive: true });
+    writeFileSync(join(dir, 'onnx/decoder_model_merged.onnx_data'), '');
+    const m = await WhisperOnnxModel.load(dir, join(dir, 'onnx/encoder_model.onnx'), join(dir, 'onnx/decoder_model_merged.onnx'), opts);
+    expect(m.graphRewrite.summary).toBe('decoder loaded as exported: its weights are in an external data file, which a graph loaded from memory cannot find');
+    expect(m.graphRewrite.transposedKeys.size).toBe(0);
+    await m.release();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('transposes the last two axes of a tensor', () => {

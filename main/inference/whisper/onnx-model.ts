@@ -3,7 +3,7 @@
  * and the merged decoder (one graph, `If` on use_cache_branch). Tensor dtypes and cache
  * shapes come from session.inputMetadata, so fp32, fp16 and int8 exports all run here.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { ConsoleError } from '../../core/errors';
@@ -220,6 +220,9 @@ export interface GraphRewrite {
   summary: string;
 }
 
+/** Larger decoders load as exported: the rewrite holds the file and its rewritten copy in memory at once. */
+const REWRITE_MAX_BYTES = 2 ** 30;
+
 function usesCuda(options: ort.InferenceSession.SessionOptions): boolean {
   return (options.executionProviders ?? []).some((ep) => (typeof ep === 'string' ? ep : ep.name) === 'cuda');
 }
@@ -235,6 +238,8 @@ async function openDecoder(file: string, options: ort.InferenceSession.SessionOp
   let why: string;
   if (!allowed) why = 'rewrite turned off';
   else if (usesCuda(options)) why = 'CUDA reads the keys transposed without copying them';
+  else if (existsSync(`${file}_data`) || existsSync(`${file}.data`)) why = 'its weights are in an external data file, which a graph loaded from memory cannot find';
+  else if (statSync(file).size > REWRITE_MAX_BYTES) why = `the file is over ${REWRITE_MAX_BYTES / 2 ** 30} GiB; rewriting it would hold a second copy in memory while loading`;
   else {
     // The file's bytes live only for the call: the rewrite copies what it keeps.
     const r = transposeCrossAttentionKeys(readFileSync(file));
