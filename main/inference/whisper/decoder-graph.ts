@@ -187,7 +187,7 @@ function rewrite(w: Wire): RewriteResult {
     const g = af?.find((x) => x.no === 6);
     if (!af || !g) return null;
     const fields = w.fields(g.valStart, g.end);
-    return { attr: af, graph: g, fields, nodes: fields.filter((f) => f.no === 1).map((f) => nodeInfo(w, f)) };
+    return { attr: af, fields, nodes: fields.filter((f) => f.no === 1).map((f) => nodeInfo(w, f)) };
   };
   const withPast = branchOf('then_branch');
   const noPast = branchOf('else_branch');

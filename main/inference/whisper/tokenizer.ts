@@ -79,7 +79,8 @@ export class WhisperTokenizer {
     this.source = typeof tokenizerJson === 'string' ? tokenizerJson : JSON.stringify(tokenizerJson);
     this.config = tokenizerConfig;
     const parsed = (typeof tokenizerJson === 'string' ? JSON.parse(tokenizerJson) : tokenizerJson) as TokenizerJson;
-    const tok = this.full(parsed);
+    const tok = new Tokenizer(parsed, tokenizerConfig);
+    this.fullRef = new WeakRef(tok);
     this.generation = generation;
     const id = (name: string, ...alt: string[]): number => {
       for (const n of [name, ...alt]) {
@@ -118,6 +119,7 @@ export class WhisperTokenizer {
     this.table = byteTable(parsed, eot);
     this.pinned = this.table ? null : tok;
     this.nonSpeech = this.computeNonSpeech();
+    // The transcriber asks for the blank tokens on every job: cached now, never a rebuild.
     this.encode(' ');
   }
 
@@ -153,10 +155,10 @@ export class WhisperTokenizer {
   }
 
   /** The library tokenizer: the pinned one, the one still alive behind the WeakRef, or a new one. */
-  private full(parsed?: object): Tokenizer {
+  private full(): Tokenizer {
     const alive = this.pinned ?? this.fullRef?.deref();
     if (alive) return alive;
-    const tok = new Tokenizer(parsed ?? JSON.parse(this.source), this.config);
+    const tok = new Tokenizer(JSON.parse(this.source), this.config);
     this.fullRef = new WeakRef(tok);
     return tok;
   }
@@ -188,8 +190,8 @@ export class WhisperTokenizer {
 
   /** Text of the text tokens; specials and timestamps are dropped. */
   decode(tokens: ArrayLike<number>): string {
+    if (this.table) return this.table.decode(tokens);
     const eot = this.specials.eot;
-    if (this.table) return this.table.decode(tokens, eot);
     const ids: number[] = [];
     for (let i = 0; i < tokens.length; i++) if (tokens[i]! < eot) ids.push(tokens[i]!);
     if (ids.length === 0) return '';
@@ -312,18 +314,19 @@ class ByteTable {
     private readonly offsets: Int32Array,
   ) {}
 
-  /** Tokens at or above eot (specials, timestamps) and unknown ids contribute nothing. */
-  decode(tokens: ArrayLike<number>, eot: number): string {
+  /** Ids outside the table — specials and timestamps (≥ eot), unknown ids — contribute nothing. */
+  decode(tokens: ArrayLike<number>): string {
+    const size = this.offsets.length - 1;
     let n = 0;
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i]!;
-      if (t >= 0 && t < eot) n += this.offsets[t + 1]! - this.offsets[t]!;
+      if (t >= 0 && t < size) n += this.offsets[t + 1]! - this.offsets[t]!;
     }
     const out = new Uint8Array(n);
     let at = 0;
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i]!;
-      if (t < 0 || t >= eot) continue;
+      if (t < 0 || t >= size) continue;
       const a = this.offsets[t]!;
       const b = this.offsets[t + 1]!;
       out.set(this.data.subarray(a, b), at);
