@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionOptions } from '../../main/inference/engine/providers';
-import { transposeCrossAttentionKeys } from '../../main/inference/whisper/decoder-graph';
+import { rewriteDecoder } from '../../main/inference/whisper/decoder-graph';
 import { LogMelExtractor } from '../../main/inference/whisper/features';
 import { transposeLastTwo, WhisperOnnxModel } from '../../main/inference/whisper/onnx-model';
 import { goldenAudio, loadGolden, tinyModelDir } from './golden';
@@ -14,29 +14,93 @@ const decoderFile = (suffix = '') => join(tinyModelDir, `onnx/decoder_model_merg
 const open = (suffix: string, rewrite: boolean) =>
   WhisperOnnxModel.load(tinyModelDir, join(tinyModelDir, `onnx/encoder_model${suffix}.onnx`), decoderFile(suffix), opts, rewrite);
 
-describe('decoder graph rewrite: cross-attention keys pre-transposed', () => {
-  it('finds the pattern in the merged decoder and gives a graph onnxruntime loads, with the key inputs as [B, heads, head_dim, frames]', async () => {
-    const r = transposeCrossAttentionKeys(readFileSync(decoderFile()));
+const BOTH = 'cross-attention keys pre-transposed after step 1 (2 layers); self-attention cache grown in place (4 tensors)';
+const SELF = ['past_key_values.0.decoder.key', 'past_key_values.0.decoder.value', 'past_key_values.1.decoder.key', 'past_key_values.1.decoder.value'];
+
+describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows returned', () => {
+  it('finds both patterns in the merged decoder and gives a graph onnxruntime loads, with the key inputs as [B, heads, head_dim, frames] and one step output per self-attention tensor', async () => {
+    const r = rewriteDecoder(readFileSync(decoderFile()));
     expect(r.ok).toBe(true);
     if (!r.ok) return;
+    expect(r.rewrite.keysWhy).toBeNull();
+    expect(r.rewrite.stepWhy).toBeNull();
     expect(r.rewrite.transposedInputs.sort()).toEqual(['past_key_values.0.encoder.key', 'past_key_values.1.encoder.key']);
+    expect([...r.rewrite.stepOutputs.entries()].sort()).toEqual(SELF.map((n) => [n, n.replace('past_key_values', 'step_key_values')]));
     const s = await ort.InferenceSession.create(r.rewrite.model, opts);
     const meta = (name: string) => s.inputMetadata.find((m) => m.name === name) as unknown as { shape: Array<number | string> };
     expect(meta('past_key_values.0.encoder.key').shape.slice(1)).toEqual([4, 16, 'encoder_sequence_length_out']);
     expect(meta('past_key_values.0.encoder.value').shape.slice(1)).toEqual([4, 'encoder_sequence_length_out', 16]);
     expect(meta('past_key_values.1.decoder.key').shape.slice(1, 2)).toEqual([4]);
+    const exported = await ort.InferenceSession.create(decoderFile(), opts);
+    expect(s.outputNames).toEqual([...exported.outputNames, ...SELF.map((n) => n.replace('past_key_values', 'step_key_values'))]);
+    await Promise.all([s.release(), exported.release()]);
+  });
+
+  it('step outputs hold the rows present appends: the whole prompt at step 1, the new position after', async () => {
+    const r = rewriteDecoder(readFileSync(decoderFile()));
+    if (!r.ok) throw new Error(r.why);
+    const s = await ort.InferenceSession.create(r.rewrite.model, opts);
+    const R = 2;
+    const T = 1500;
+    const hidden = new ort.Tensor('float32', Float32Array.from({ length: R * T * 64 }, (_, i) => Math.sin(i * 0.37)), [R, T, 64]);
+    const ids = (v: number[], n: number) => new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)), [R, n]);
+    const empty = (name: string) => new ort.Tensor('float32', new Float32Array(0), r.rewrite.transposedInputs.includes(name) ? [R, 4, 16, 0] : [R, 4, 0, 16]);
+    const pastNames = s.inputNames.filter((n) => n.startsWith('past_key_values'));
+    const feeds: Record<string, ort.Tensor> = { input_ids: ids([50257, 50362, 50257, 50362], 2), encoder_hidden_states: hidden, use_cache_branch: new ort.Tensor('bool', Uint8Array.of(0), [1]) };
+    for (const n of pastNames) feeds[n] = empty(n);
+    const first = await s.run(feeds);
+    for (const n of SELF) {
+      const step = first[n.replace('past_key_values', 'step_key_values')]!;
+      const present = first[n.replace('past_key_values', 'present')]!;
+      expect(step.dims).toEqual(present.dims);
+      expect(step.data).toEqual(present.data);
+    }
+    const next: Record<string, ort.Tensor> = { input_ids: ids([440, 441], 1), encoder_hidden_states: hidden, use_cache_branch: new ort.Tensor('bool', Uint8Array.of(1), [1]) };
+    for (const n of pastNames) next[n] = n.includes('.decoder.') ? first[n.replace('past_key_values', 'present')]! : n.endsWith('.key') ? transposeLastTwo(first[n.replace('past_key_values', 'present')]!) : first[n.replace('past_key_values', 'present')]!;
+    const second = await s.run(next);
+    for (const n of SELF) {
+      const step = second[n.replace('past_key_values', 'step_key_values')]!;
+      const present = second[n.replace('past_key_values', 'present')]!;
+      expect(step.dims).toEqual([R, 4, 1, 16]);
+      expect(present.dims).toEqual([R, 4, 3, 16]);
+      const p = present.data as Float32Array;
+      const q = step.data as Float32Array;
+      for (let bh = 0; bh < R * 4; bh++) expect(Array.from(q.subarray(bh * 16, (bh + 1) * 16))).toEqual(Array.from(p.subarray(bh * 48 + 32, bh * 48 + 48)));
+    }
     await s.release();
   });
 
-  it('leaves a graph without the pattern alone and says why', () => {
-    const once = transposeCrossAttentionKeys(readFileSync(decoderFile()));
+  it('leaves a graph without the patterns alone and says why', () => {
+    const once = rewriteDecoder(readFileSync(decoderFile()));
     if (!once.ok) throw new Error(once.why);
-    const twice = transposeCrossAttentionKeys(once.rewrite.model);
-    expect(twice).toEqual({ ok: false, why: 'past_key_values.0.encoder.key is not read through one Transpose in the with-past branch' });
-    expect(transposeCrossAttentionKeys(readFileSync(join(tinyModelDir, 'onnx/encoder_model.onnx')))).toEqual({ ok: false, why: "the main graph has 0 If nodes, not the merged decoder's one" });
-    const garbage = transposeCrossAttentionKeys(Uint8Array.from([0x3a, 0xff, 0xff, 0xff, 0x0f, 1, 2]));
+    const twice = rewriteDecoder(once.rewrite.model);
+    expect(twice).toEqual({ ok: false, why: 'past_key_values.0.encoder.key is not read through one Transpose in the with-past branch; the decoder already has a step_key_values.0.decoder.key output' });
+    expect(rewriteDecoder(readFileSync(join(tinyModelDir, 'onnx/encoder_model.onnx')))).toEqual({ ok: false, why: "the main graph has 0 If nodes, not the merged decoder's one" });
+    const garbage = rewriteDecoder(Uint8Array.from([0x3a, 0xff, 0xff, 0xff, 0x0f, 1, 2]));
     expect(garbage.ok).toBe(false);
     if (!garbage.ok) expect(garbage.why).toMatch(/could not be parsed/);
+  });
+
+  it('makes either edit alone when only its pattern is there', () => {
+    // Same-length renames of every node's op_type (NodeProto field 4), so the bytes still parse.
+    const renameOp = (bytes: Uint8Array, from: string, to: string) => {
+      const pat = Buffer.from([0x22, from.length, ...Buffer.from(from)]);
+      const out = Buffer.from(bytes);
+      let n = 0;
+      for (let i = out.indexOf(pat); i >= 0; i = out.indexOf(pat, i + 1), n++) out.write(to, i + 2);
+      expect(n).toBeGreaterThan(0);
+      return out;
+    };
+    const noConcat = rewriteDecoder(renameOp(readFileSync(decoderFile()), 'Concat', 'Concaq'));
+    if (!noConcat.ok) throw new Error(noConcat.why);
+    expect(noConcat.rewrite.transposedInputs).toHaveLength(2);
+    expect(noConcat.rewrite.stepOutputs.size).toBe(0);
+    expect(noConcat.rewrite.stepWhy).toBe('present.0.decoder.key is not Concat(past_key_values.0.decoder.key, new, axis 2) in the with-past branch');
+    const noTranspose = rewriteDecoder(renameOp(readFileSync(decoderFile()), 'Transpose', 'Transposq'));
+    if (!noTranspose.ok) throw new Error(noTranspose.why);
+    expect(noTranspose.rewrite.transposedInputs).toEqual([]);
+    expect(noTranspose.rewrite.keysWhy).toBe('past_key_values.0.encoder.key is not read through one Transpose in the with-past branch');
+    expect(noTranspose.rewrite.stepOutputs.size).toBe(4);
   });
 
   it('loads a decoder whose weights are in an external data file as exported, and says why', async () => {
@@ -46,6 +110,7 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed', () => {
     const m = await WhisperOnnxModel.load(dir, join(dir, 'onnx/encoder_model.onnx'), join(dir, 'onnx/decoder_model_merged.onnx'), opts);
     expect(m.graphRewrite.summary).toBe('decoder loaded as exported: its weights are in an external data file, which a graph loaded from memory cannot find');
     expect(m.graphRewrite.transposedKeys.size).toBe(0);
+    expect(m.graphRewrite.stepOutputs.size).toBe(0);
     await m.release();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -75,7 +140,7 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed', () => {
 
     it('reports what it did', () => {
       expect(exported.graphRewrite.summary).toBe('decoder loaded as exported: rewrite turned off');
-      expect(rewritten.graphRewrite.summary).toBe('cross-attention keys pre-transposed after step 1 (2 layers)');
+      expect(rewritten.graphRewrite.summary).toBe(BOTH);
     });
 
     it('over 12 steps for 3 rows, after the rows are reordered too (≤ 1e-4 of the logits range)', async () => {

@@ -1,18 +1,28 @@
 /**
- * Load-time rewrite of a merged Whisper decoder (CPU only): cross-attention reads the
- * step-1 encoder keys pre-transposed.
+ * Load-time rewrite of a merged Whisper decoder (CPU only), two independent edits:
  *
- * In the with-past branch each layer computes Q·Kᵀ over the encoder keys, which never
- * change after step 1. Exported as `MatMul(Q, Transpose(past_key_values.N.encoder.key,
- * perm 0,1,3,2))`, onnxruntime's CPU kernel packs (transposes) the whole key tensor before
- * a one-row product on every step: 24.6 MB a layer per step at batch 8 for a base model.
- * With the keys stored as [B, heads, head_dim, T] once, after step 1, the product is a
- * plain one-row GEMV that streams them once (docs/performance.md: ~15 % of the decoder).
+ * 1. Cross-attention reads the step-1 encoder keys pre-transposed. In the with-past branch
+ *    each layer computes Q·Kᵀ over the encoder keys, which never change after step 1.
+ *    Exported as `MatMul(Q, Transpose(past_key_values.N.encoder.key, perm 0,1,3,2))`,
+ *    onnxruntime's CPU kernel packs (transposes) the whole key tensor before a one-row
+ *    product on every step: 24.6 MB a layer per step at batch 8 for a base model. With the
+ *    keys stored as [B, heads, head_dim, T] once, after step 1, the product is a plain
+ *    one-row GEMV that streams them once (docs/performance.md: ~12 % of the decoder).
+ *    Applied when every encoder key is consumed in the with-past branch by one
+ *    Transpose(0,1,3,2) whose output is input B of one MatMul, and not used in the other
+ *    branch.
  *
- * The rewrite is applied only to the exact pattern — every encoder key consumed in the
- * with-past branch by one Transpose(0,1,3,2) whose output is input B of one MatMul, and
- * not used in the other branch — and otherwise the model is loaded as it is. It edits
- * the protobuf in place: the few messages on the path to the edited nodes are re-encoded,
+ * 2. Each step also returns the step's own self-attention keys/values. The with-past branch
+ *    computes `present.N.decoder.X = Concat(past_key_values.N.decoder.X, new, axis 2)`;
+ *    fetching that whole tensor makes onnxruntime-node copy the growing cache into a fresh
+ *    ArrayBuffer every step (40 MB at step 200, batch 8, base) and feeds V8's collector. The
+ *    rewrite adds an output per cache tensor holding only `new` ([B, heads, 1, head_dim];
+ *    in the no-past branch the whole prompt's, i.e. present itself), so the engine can fetch
+ *    those and extend its own cache buffers (onnx-model.ts, SelfAttentionCache). Applied
+ *    when every present.N.decoder.X of the with-past branch is such a Concat.
+ *
+ * Either edit is made where its pattern is exact; the other may still apply. It edits the
+ * protobuf in place: the few messages on the path to the edited nodes are re-encoded,
  * everything else (the weights) is copied as bytes.
  */
 
@@ -28,14 +38,25 @@ interface Field {
 /** A message as byte chunks (views into the source buffer where unchanged). */
 type Chunks = Uint8Array[];
 
-export interface KeyLayoutRewrite {
+export interface DecoderRewrite {
   /** The rewritten model, to create the session from. */
   model: Uint8Array;
-  /** Inputs whose layout is now [batch, heads, head_dim, encoder frames]. */
+  /** Inputs whose layout is now [batch, heads, head_dim, encoder frames]; empty when edit 1 was not made. */
   transposedInputs: string[];
+  /** Why edit 1 was not made (null when it was). */
+  keysWhy: string | null;
+  /** past_key_values.N.decoder.X → the added output holding the step's own rows; empty when edit 2 was not made. */
+  stepOutputs: Map<string, string>;
+  /** Why edit 2 was not made (null when it was). */
+  stepWhy: string | null;
 }
 
-export type RewriteResult = { ok: true; rewrite: KeyLayoutRewrite } | { ok: false; why: string };
+export type RewriteResult = { ok: true; rewrite: DecoderRewrite } | { ok: false; why: string };
+
+/** Name of the added output holding the step's own rows of past_key_values.N.decoder.X. */
+export function stepOutputName(pastName: string): string {
+  return pastName.replace(/^past_key_values\./, 'step_key_values.');
+}
 
 class Wire {
   constructor(readonly buf: Uint8Array) {}
@@ -157,13 +178,49 @@ function attribute(w: Wire, node: NodeInfo, name: string): Field[] | null {
   return null;
 }
 
-/** Rewrite a merged decoder's bytes; `{ ok: false, why }` when the pattern is not there. */
-export function transposeCrossAttentionKeys(bytes: Uint8Array): RewriteResult {
+/** An attribute's int value (AttributeProto.i, signed int64), or null when absent. */
+function attributeInt(w: Wire, node: NodeInfo, name: string): number | null {
+  const f = attribute(w, node, name)?.find((x) => x.no === 3 && x.wt === 0);
+  if (!f) return null;
+  let v = 0n;
+  let shift = 0n;
+  for (let p = f.valStart; p < f.end; p++) {
+    v |= BigInt(w.buf[p]! & 0x7f) << shift;
+    shift += 7n;
+  }
+  return Number(BigInt.asIntN(64, v));
+}
+
+function lastField(fields: Field[], no: number): number {
+  for (let i = fields.length - 1; i >= 0; i--) if (fields[i]!.no === no) return i;
+  return -1;
+}
+
+function nodeChunk(inputs: string[], outputs: string[], name: string, op: string): Chunks {
+  return lengthField(1, [...inputs.flatMap((i) => stringField(1, i)), ...outputs.flatMap((o) => stringField(2, o)), ...stringField(3, name), ...stringField(4, op)]);
+}
+
+/** ValueInfoProto: a tensor of `elemType` (TensorProto.DataType), shape left open. */
+function tensorValueInfo(name: string, elemType: number): Chunks {
+  const elem = Uint8Array.from([0x08, ...varintBytes(elemType)]);
+  return [...stringField(1, name), ...lengthField(2, lengthField(1, [elem]))];
+}
+
+/** Rewrite a merged decoder's bytes; `{ ok: false, why }` when neither pattern is there. */
+export function rewriteDecoder(bytes: Uint8Array): RewriteResult {
   try {
     return rewrite(new Wire(bytes));
   } catch (e) {
     return { ok: false, why: `the decoder could not be parsed for the rewrite: ${(e as Error).message}` };
   }
+}
+
+interface Branch {
+  attr: Field[];
+  fields: Field[];
+  nodes: NodeInfo[];
+  /** Names of the branch's outputs, in order (they map to the If node's outputs by position). */
+  outputs: string[];
 }
 
 function rewrite(w: Wire): RewriteResult {
@@ -175,75 +232,131 @@ function rewrite(w: Wire): RewriteResult {
   const ifNodes = graphFields.filter((f) => f.no === 1).map((f) => nodeInfo(w, f)).filter((n) => n.op === 'If');
   if (ifNodes.length !== 1) return { ok: false, why: `the main graph has ${ifNodes.length} If nodes, not the merged decoder's one` };
   const ifNode = ifNodes[0]!;
-  const inputFields = graphFields.filter((f) => f.no === 11);
-  const keyInputs = inputFields
-    .map((f) => ({ f, fields: w.fields(f.valStart, f.end) }))
-    .map((x) => ({ ...x, name: w.str(x.fields.find((y) => y.no === 1)!) }))
-    .filter((x) => /^past_key_values\.\d+\.encoder\.key$/.test(x.name));
-  if (keyInputs.length === 0) return { ok: false, why: 'the decoder has no past_key_values.N.encoder.key inputs' };
+  const valueName = (f: Field) => w.str(w.fields(f.valStart, f.end).find((y) => y.no === 1)!);
+  const inputs = graphFields
+    .filter((f) => f.no === 11)
+    .map((f) => ({ f, name: valueName(f) }));
+  const graphOutputs = new Set(graphFields.filter((f) => f.no === 12).map(valueName));
 
-  const branchOf = (name: string) => {
+  const branchOf = (name: string): Branch | null => {
     const af = attribute(w, ifNode, name);
     const g = af?.find((x) => x.no === 6);
     if (!af || !g) return null;
     const fields = w.fields(g.valStart, g.end);
-    return { attr: af, fields, nodes: fields.filter((f) => f.no === 1).map((f) => nodeInfo(w, f)) };
+    return { attr: af, fields, nodes: fields.filter((f) => f.no === 1).map((f) => nodeInfo(w, f)), outputs: fields.filter((f) => f.no === 12).map(valueName) };
   };
   const withPast = branchOf('then_branch');
   const noPast = branchOf('else_branch');
   if (!withPast || !noPast) return { ok: false, why: 'the If node lacks its branches' };
-  const branchOutputs = new Set(withPast.fields.filter((f) => f.no === 12).map((f) => w.str(w.fields(f.valStart, f.end).find((x) => x.no === 1)!)));
+  if (withPast.outputs.length !== ifNode.outputs.length || noPast.outputs.length !== ifNode.outputs.length)
+    return { ok: false, why: "the If node's branches do not have one output per If output" };
 
+  // Edit 1: encoder keys read pre-transposed.
+  const keyInputs = inputs.filter((x) => /^past_key_values\.\d+\.encoder\.key$/.test(x.name));
   const drop = new Set<NodeInfo>();
   const renamed = new Map<NodeInfo, { from: string; to: string }>();
-  for (const k of keyInputs) {
-    if (noPast.nodes.some((n) => n.inputs.includes(k.name))) return { ok: false, why: `${k.name} is used by the no-past branch` };
-    const users = withPast.nodes.filter((n) => n.inputs.includes(k.name));
-    const t = users[0];
-    if (users.length !== 1 || t!.op !== 'Transpose' || t!.inputs.length !== 1 || t!.outputs.length !== 1)
-      return { ok: false, why: `${k.name} is not read through one Transpose in the with-past branch` };
-    const perm = w.ints(attribute(w, t!, 'perm') ?? [], 8);
-    if (perm.join(',') !== '0,1,3,2') return { ok: false, why: `${k.name} is transposed with perm [${perm.join(',')}], not [0,1,3,2]` };
-    const out = t!.outputs[0]!;
-    const readers = withPast.nodes.filter((n) => n.inputs.includes(out));
-    const m = readers[0];
-    if (branchOutputs.has(out) || readers.length !== 1 || m!.op !== 'MatMul' || m!.inputs.length !== 2 || m!.inputs[1] !== out || m!.inputs[0] === out)
-      return { ok: false, why: `the transposed ${k.name} is not input B of a single MatMul` };
-    drop.add(t!);
-    renamed.set(m!, { from: out, to: k.name });
+  const keysWhy = ((): string | null => {
+    if (keyInputs.length === 0) return 'the decoder has no past_key_values.N.encoder.key inputs';
+    const withPastOutputs = new Set(withPast.outputs);
+    for (const k of keyInputs) {
+      if (noPast.nodes.some((n) => n.inputs.includes(k.name))) return `${k.name} is used by the no-past branch`;
+      const users = withPast.nodes.filter((n) => n.inputs.includes(k.name));
+      const t = users[0];
+      if (users.length !== 1 || t!.op !== 'Transpose' || t!.inputs.length !== 1 || t!.outputs.length !== 1)
+        return `${k.name} is not read through one Transpose in the with-past branch`;
+      const perm = w.ints(attribute(w, t!, 'perm') ?? [], 8);
+      if (perm.join(',') !== '0,1,3,2') return `${k.name} is transposed with perm [${perm.join(',')}], not [0,1,3,2]`;
+      const out = t!.outputs[0]!;
+      const readers = withPast.nodes.filter((n) => n.inputs.includes(out));
+      const m = readers[0];
+      if (withPastOutputs.has(out) || readers.length !== 1 || m!.op !== 'MatMul' || m!.inputs.length !== 2 || m!.inputs[1] !== out || m!.inputs[0] === out)
+        return `the transposed ${k.name} is not input B of a single MatMul`;
+      drop.add(t!);
+      renamed.set(m!, { from: out, to: k.name });
+    }
+    return null;
+  })();
+  if (keysWhy) {
+    drop.clear();
+    renamed.clear();
   }
 
-  // Re-encode bottom-up: MatMul nodes, the with-past graph, its attribute, the If node,
-  // the key inputs' shapes, the main graph, the model.
+  // Edit 2: each step also returns its own self-attention rows.
+  const selfInputs = inputs.filter((x) => /^past_key_values\.\d+\.decoder\.(key|value)$/.test(x.name));
+  const steps: Array<{ past: string; output: string; withPastSrc: string; noPastSrc: string; elemType: number }> = [];
+  const stepWhy = ((): string | null => {
+    if (selfInputs.length === 0) return 'the decoder has no past_key_values.N.decoder.* inputs';
+    if (lastField(withPast.fields, 1) < 0 || lastField(noPast.fields, 1) < 0) return 'a branch of the If node has no nodes';
+    const producer = new Map<string, NodeInfo>();
+    for (const n of withPast.nodes) for (const o of n.outputs) producer.set(o, n);
+    for (const x of selfInputs) {
+      const present = x.name.replace(/^past_key_values\./, 'present.');
+      const i = ifNode.outputs.indexOf(present);
+      if (i < 0) return `the decoder has no ${present} output`;
+      const output = stepOutputName(x.name);
+      if (graphOutputs.has(output) || ifNode.outputs.includes(output)) return `the decoder already has a ${output} output`;
+      const c = producer.get(withPast.outputs[i]!);
+      const axis = c ? attributeInt(w, c, 'axis') : null;
+      if (!c || c.op !== 'Concat' || c.inputs.length !== 2 || c.inputs[0] !== x.name || (axis !== 2 && axis !== -2))
+        return `${present} is not Concat(${x.name}, new, axis 2) in the with-past branch`;
+      const elemType = w
+        .fields(x.f.valStart, x.f.end)
+        .filter((f) => f.no === 2)
+        .flatMap((f) => w.fields(f.valStart, f.end).filter((t) => t.no === 1))
+        .flatMap((t) => w.ints(w.fields(t.valStart, t.end), 1))[0];
+      if (elemType === undefined) return `${x.name} has no tensor type`;
+      steps.push({ past: x.name, output, withPastSrc: c.inputs[1]!, noPastSrc: noPast.outputs[i]!, elemType });
+    }
+    return null;
+  })();
+  if (stepWhy) steps.length = 0;
+  if (keysWhy && stepWhy) return { ok: false, why: `${keysWhy}; ${stepWhy}` };
+
+  // Re-encode bottom-up: the edited nodes, both branch graphs, their attributes, the If
+  // node, the key inputs' shapes and the outputs of the main graph, the model.
   const nodeChunks = (n: NodeInfo): Chunks => {
     const r = renamed.get(n);
     if (!r) return [w.raw(n.field)];
     const body: Chunks = n.fields.map((f) => (f.no === 1 && w.str(f) === r.from ? stringField(1, r.to) : [w.raw(f)])).flat();
     return lengthField(1, body);
   };
-  const branchBody: Chunks = [];
-  let nodeIndex = 0;
-  for (const f of withPast.fields) {
-    if (f.no === 1) {
-      const n = withPast.nodes[nodeIndex++]!;
-      if (!drop.has(n)) branchBody.push(...nodeChunks(n));
-    } else branchBody.push(w.raw(f));
-  }
-  const attrBody: Chunks = withPast.attr.map((f) => (f.no === 6 ? lengthField(6, branchBody) : [w.raw(f)])).flat();
-  const ifBody: Chunks = ifNode.fields
-    .map((f) => {
-      if (f.no !== 5) return [w.raw(f)];
-      const name = w.fields(f.valStart, f.end).find((x) => x.no === 1);
-      return name && w.str(name) === 'then_branch' ? lengthField(5, attrBody) : [w.raw(f)];
-    })
-    .flat();
-  const keyNames = new Set(keyInputs.map((k) => k.name));
+  /** A branch with its nodes edited and one Identity + output per step tensor appended. */
+  const branchBody = (b: Branch, tag: 'with_past' | 'no_past'): Chunks => {
+    const body: Chunks = [];
+    let nodeIndex = 0;
+    const lastNode = lastField(b.fields, 1);
+    const lastOutput = lastField(b.fields, 12);
+    b.fields.forEach((f, i) => {
+      if (f.no === 1) {
+        const n = b.nodes[nodeIndex++]!;
+        if (!drop.has(n)) body.push(...nodeChunks(n));
+      } else body.push(w.raw(f));
+      if (i === lastNode)
+        for (const s of steps) body.push(...nodeChunk([tag === 'with_past' ? s.withPastSrc : s.noPastSrc], [`${s.output}/${tag}`], `${s.output}/${tag}/Identity`, 'Identity'));
+      if (i === lastOutput) for (const s of steps) body.push(...lengthField(12, tensorValueInfo(`${s.output}/${tag}`, s.elemType)));
+    });
+    return body;
+  };
+  const attrChunks = (b: Branch, tag: 'with_past' | 'no_past'): Chunks => lengthField(5, b.attr.map((f) => (f.no === 6 ? lengthField(6, branchBody(b, tag)) : [w.raw(f)])).flat());
+  const ifBody: Chunks = [];
+  const lastIfOutput = lastField(ifNode.fields, 2);
+  ifNode.fields.forEach((f, i) => {
+    const name = f.no === 5 ? w.fields(f.valStart, f.end).find((x) => x.no === 1) : undefined;
+    const attr = name ? w.str(name) : '';
+    if (attr === 'then_branch') ifBody.push(...attrChunks(withPast, 'with_past'));
+    else if (attr === 'else_branch') ifBody.push(...attrChunks(noPast, 'no_past'));
+    else ifBody.push(w.raw(f));
+    if (i === lastIfOutput) for (const s of steps) ifBody.push(...stringField(2, s.output));
+  });
+  const keyNames = new Set(renamed.size > 0 ? keyInputs.map((k) => k.name) : []);
   const graphBody: Chunks = [];
-  for (const f of graphFields) {
+  const lastGraphOutput = lastField(graphFields, 12);
+  graphFields.forEach((f, i) => {
     if (f.start === ifNode.field.start) graphBody.push(...lengthField(1, ifBody));
-    else if (f.no === 11 && keyNames.has(w.str(w.fields(f.valStart, f.end).find((x) => x.no === 1)!))) graphBody.push(...lengthField(11, swapLastDims(w, f)));
+    else if (f.no === 11 && keyNames.has(valueName(f))) graphBody.push(...lengthField(11, swapLastDims(w, f)));
     else graphBody.push(w.raw(f));
-  }
+    if (i === lastGraphOutput) for (const s of steps) graphBody.push(...lengthField(12, tensorValueInfo(s.output, s.elemType)));
+  });
   const modelBody: Chunks = modelFields.map((f) => (f.no === 7 && f.wt === 2 ? lengthField(7, graphBody) : [w.raw(f)])).flat();
   const model = new Uint8Array(size(modelBody));
   let at = 0;
@@ -251,7 +364,10 @@ function rewrite(w: Wire): RewriteResult {
     model.set(c, at);
     at += c.length;
   }
-  return { ok: true, rewrite: { model, transposedInputs: [...keyNames] } };
+  return {
+    ok: true,
+    rewrite: { model, transposedInputs: [...keyNames], keysWhy, stepOutputs: new Map(steps.map((s) => [s.past, s.output])), stepWhy },
+  };
 }
 
 /** ValueInfoProto with its tensor shape's last two dims swapped ([B, H, T, hd] → [B, H, hd, T]). */

@@ -7,9 +7,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { ConsoleError } from '../../core/errors';
-import { transposeCrossAttentionKeys } from './decoder-graph';
+import { rewriteDecoder } from './decoder-graph';
 import type { DecoderSession, StartLogits } from './decoding';
 import { floatArrayToHalf, halfArrayToFloat } from './half';
+import { SelfAttentionCache } from './self-cache';
 
 type Tensor = ort.Tensor;
 type FloatData = Float32Array | Uint16Array;
@@ -216,6 +217,8 @@ export class WhisperOnnxModel {
 export interface GraphRewrite {
   /** Inputs fed as [batch, heads, head_dim, frames] instead of [batch, heads, frames, head_dim]. */
   transposedKeys: ReadonlySet<string>;
+  /** past_key_values.N.decoder.X → the output holding each step's own rows (the cache is grown here, not fetched whole). */
+  stepOutputs: ReadonlyMap<string, string>;
   /** One line for /api/v1/model/info: what was done, or why nothing. */
   summary: string;
 }
@@ -228,28 +231,36 @@ function usesCuda(options: ort.InferenceSession.SessionOptions): boolean {
 }
 
 /**
- * The merged decoder, with its cross-attention keys pre-transposed when allowed and the
- * graph has the pattern; otherwise (or if the rewritten graph will not load) as it is.
- * onnxruntime's MatMulScaleFusion is turned off for the rewritten graph: folded into the
- * product as alpha ≠ 1, the attention scale sends MLAS back to packing the keys.
+ * The merged decoder, rewritten when allowed where the graph has the patterns
+ * (decoder-graph.ts: cross-attention keys pre-transposed, each step's own self-attention
+ * rows returned); otherwise (or if the rewritten graph will not load) as it is.
+ * onnxruntime's MatMulScaleFusion is turned off when the keys are transposed: folded into
+ * the product as alpha ≠ 1, the attention scale sends MLAS back to packing the keys.
  */
 async function openDecoder(file: string, options: ort.InferenceSession.SessionOptions, allowed: boolean): Promise<{ session: ort.InferenceSession; rewrite: GraphRewrite }> {
-  const none = (why: string) => ({ transposedKeys: new Set<string>(), summary: `decoder loaded as exported: ${why}` });
+  const none = (why: string) => ({ transposedKeys: new Set<string>(), stepOutputs: new Map<string, string>(), summary: `decoder loaded as exported: ${why}` });
   let why: string;
   if (!allowed) why = 'rewrite turned off';
-  else if (usesCuda(options)) why = 'CUDA reads the keys transposed without copying them';
+  else if (usesCuda(options)) why = 'the rewrite is for the CPU kernels; CUDA sessions take the graph as exported';
   else if (existsSync(`${file}_data`) || existsSync(`${file}.data`)) why = 'its weights are in an external data file, which a graph loaded from memory cannot find';
   else if (statSync(file).size > REWRITE_MAX_BYTES) why = `the file is over ${REWRITE_MAX_BYTES / 2 ** 30} GiB; rewriting it would hold a second copy in memory while loading`;
   else {
     // The file's bytes live only for the call: the rewrite copies what it keeps.
-    const r = transposeCrossAttentionKeys(readFileSync(file));
+    const r = rewriteDecoder(readFileSync(file));
     if (r.ok) {
-      const extra = (options.extra ?? {}) as Record<string, unknown>;
-      const optimization = { ...((extra.optimization as Record<string, unknown> | undefined) ?? {}), disable_specified_optimizers: 'MatMulScaleFusion' };
+      const { transposedInputs, keysWhy, stepOutputs, stepWhy } = r.rewrite;
+      let sessionOptions = options;
+      if (transposedInputs.length > 0) {
+        const extra = (options.extra ?? {}) as Record<string, unknown>;
+        const optimization = { ...((extra.optimization as Record<string, unknown> | undefined) ?? {}), disable_specified_optimizers: 'MatMulScaleFusion' };
+        sessionOptions = { ...options, extra: { ...extra, optimization } };
+      }
       try {
-        const session = await ort.InferenceSession.create(r.rewrite.model, { ...options, extra: { ...extra, optimization } });
-        const n = r.rewrite.transposedInputs.length;
-        return { session, rewrite: { transposedKeys: new Set(r.rewrite.transposedInputs), summary: `cross-attention keys pre-transposed after step 1 (${n} layer${n === 1 ? '' : 's'})` } };
+        const session = await ort.InferenceSession.create(r.rewrite.model, sessionOptions);
+        const n = transposedInputs.length;
+        const keys = keysWhy ? `cross-attention keys read as exported (${keysWhy})` : `cross-attention keys pre-transposed after step 1 (${n} layer${n === 1 ? '' : 's'})`;
+        const steps = stepWhy ? `self-attention cache fetched whole each step (${stepWhy})` : `self-attention cache grown in place (${stepOutputs.size} tensors)`;
+        return { session, rewrite: { transposedKeys: new Set(transposedInputs), stepOutputs, summary: `${keys}; ${steps}` } };
       } catch (e) {
         why = `the rewritten graph did not load (${(e as Error).message.split('\n')[0]})`;
       }
@@ -271,6 +282,8 @@ class OnnxDecoderSession implements DecoderSession {
   /** Which audio each current row reads; the encoder-side tensors follow it. */
   private rowAudio = new Int32Array(0);
   private cache = new Map<string, Tensor>();
+  /** Decoder-side caches grown here from each step's own rows (when the graph returns them). */
+  private grown = new Map<string, SelfAttentionCache>();
   private readonly falseFlag = new ort.Tensor('bool', new Uint8Array([0]), [1]);
   private readonly trueFlag = new ort.Tensor('bool', new Uint8Array([1]), [1]);
 
@@ -298,6 +311,8 @@ class OnnxDecoderSession implements DecoderSession {
     const { heads, headDim } = this.model.shape;
     this.rowAudio = Int32Array.from(rowSources);
     this.hidden = gatherRows(this.enc.data, this.enc.rowSize, rowSources);
+    this.grown.clear();
+    for (const c of this.cacheInputs) if (this.model.graphRewrite.stepOutputs.has(c.name)) this.grown.set(c.name, new SelfAttentionCache(heads, headDim));
     const ids = new BigInt64Array(R * P);
     for (let r = 0; r < R; r++) for (let p = 0; p < P; p++) ids[r * P + p] = BigInt(prompt[p]!);
     const dtype = this.model.cacheDtype;
@@ -325,11 +340,20 @@ class OnnxDecoderSession implements DecoderSession {
   }
 
   private keepPresent(out: ort.InferenceSession.OnnxValueMapType, withEncoder: boolean): void {
+    const { transposedKeys, stepOutputs } = this.model.graphRewrite;
     for (const c of this.cacheInputs) {
       if (c.side === 'encoder' && !withEncoder) continue;
+      const grown = this.grown.get(c.name);
+      if (grown && !withEncoder) {
+        const t = out[stepOutputs.get(c.name)!];
+        if (!t) throw invalid(`the rewritten decoder returned no ${stepOutputs.get(c.name)}`);
+        grown.append(t);
+        continue;
+      }
       const t = out[`present.${c.layer}.${c.side}.${c.kind}`];
       if (!t) throw invalid(`the merged decoder has no present.${c.layer}.${c.side}.${c.kind} output`);
-      this.cache.set(c.name, this.model.graphRewrite.transposedKeys.has(c.name) ? transposeLastTwo(t) : t);
+      if (grown) grown.reset(t);
+      else this.cache.set(c.name, transposedKeys.has(c.name) ? transposeLastTwo(t) : t);
     }
   }
 
@@ -342,10 +366,12 @@ class OnnxDecoderSession implements DecoderSession {
       encoder_hidden_states: new ort.Tensor(this.enc.dtype, this.hidden, [R, ...this.enc.dims.slice(1)]),
       use_cache_branch: this.trueFlag,
     };
-    for (const c of this.cacheInputs) feeds[c.name] = this.cache.get(c.name)!;
-    // Only the decoder-side presents are fetched: the encoder ones are empty placeholders
-    // in the with-past branch, and the step-1 encoder K/V must stay.
-    const fetches = this.cacheInputs.filter((c) => c.side === 'decoder').map((c) => `present.${c.layer}.decoder.${c.kind}`);
+    for (const c of this.cacheInputs) feeds[c.name] = this.grown.get(c.name)?.tensor() ?? this.cache.get(c.name)!;
+    // Only the decoder side is fetched: the encoder presents are empty placeholders in the
+    // with-past branch, and the step-1 encoder K/V must stay. A rewritten decoder gives each
+    // step's own rows, appended here, instead of the whole grown cache.
+    const { stepOutputs } = this.model.graphRewrite;
+    const fetches = this.cacheInputs.filter((c) => c.side === 'decoder').map((c) => stepOutputs.get(c.name) ?? `present.${c.layer}.decoder.${c.kind}`);
     const t0 = performance.now();
     const out = await this.model.decoder.run(feeds, ['logits', ...fetches]);
     this.count(t0);
@@ -360,6 +386,11 @@ class OnnxDecoderSession implements DecoderSession {
     const encoderMoves = !sameRows(newAudio, this.rowAudio);
     for (const c of this.cacheInputs) {
       if (c.side === 'encoder' && !encoderMoves) continue;
+      const grown = this.grown.get(c.name);
+      if (grown) {
+        grown.reorder(rows);
+        continue;
+      }
       const t = this.cache.get(c.name)!;
       const dims = [...t.dims];
       const rowSize = dims.slice(1).reduce((a, b) => a * b, 1);
@@ -376,5 +407,7 @@ class OnnxDecoderSession implements DecoderSession {
 
   end(): void {
     this.cache.clear();
+    for (const g of this.grown.values()) g.clear();
+    this.grown.clear();
   }
 }
