@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionOptions } from '../../main/inference/engine/providers';
 import { rewriteDecoder } from '../../main/inference/whisper/decoder-graph';
 import { LogMelExtractor } from '../../main/inference/whisper/features';
-import { transposeLastTwo, WhisperOnnxModel } from '../../main/inference/whisper/onnx-model';
+import { WhisperOnnxModel } from '../../main/inference/whisper/onnx-model';
 import { goldenAudio, loadGolden, tinyModelDir } from './golden';
 
 const opts = sessionOptions({ device: 'cpu', deviceId: 0, threads: 1, optimize: true }, 'cpu');
@@ -56,7 +56,7 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
       expect(step.data).toEqual(present.data);
     }
     const next: Record<string, ort.Tensor> = { input_ids: ids([440, 441], 1), encoder_hidden_states: hidden, use_cache_branch: new ort.Tensor('bool', Uint8Array.of(1), [1]) };
-    for (const n of pastNames) next[n] = n.includes('.decoder.') ? first[n.replace('past_key_values', 'present')]! : n.endsWith('.key') ? transposeLastTwo(first[n.replace('past_key_values', 'present')]!) : first[n.replace('past_key_values', 'present')]!;
+    for (const n of pastNames) next[n] = first[n.replace('past_key_values', 'present')]!;
     const second = await s.run(next);
     for (const n of SELF) {
       const step = second[n.replace('past_key_values', 'step_key_values')]!;
@@ -115,13 +115,35 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('transposes the last two axes of a tensor', () => {
-    const t = new ort.Tensor('float32', Float32Array.from({ length: 2 * 3 * 40 }, (_, i) => i), [2, 3, 40]);
-    const u = transposeLastTwo(t);
-    expect(u.dims).toEqual([2, 40, 3]);
-    const a = t.data as Float32Array;
-    const b = u.data as Float32Array;
-    for (let k = 0; k < 2; k++) for (let i = 0; i < 3; i++) for (let j = 0; j < 40; j++) expect(b[k * 120 + j * 3 + i]).toBe(a[k * 120 + i * 40 + j]);
+  it('returns step 1\'s encoder keys transposed ([B, heads, head_dim, frames]) and the rest as exported', async () => {
+    const r = rewriteDecoder(readFileSync(decoderFile()));
+    if (!r.ok) throw new Error(r.why);
+    const [s, e] = await Promise.all([ort.InferenceSession.create(r.rewrite.model, opts), ort.InferenceSession.create(decoderFile(), opts)]);
+    const R = 2;
+    const hidden = new ort.Tensor('float32', Float32Array.from({ length: R * 1500 * 64 }, (_, i) => Math.cos(i * 0.11)), [R, 1500, 64]);
+    const feeds = (transposed: boolean) => {
+      const f: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', BigInt64Array.from([50257n, 50362n, 50257n, 50362n]), [R, 2]), encoder_hidden_states: hidden, use_cache_branch: new ort.Tensor('bool', Uint8Array.of(0), [1]) };
+      for (const n of s.inputNames.filter((x) => x.startsWith('past_key_values'))) f[n] = new ort.Tensor('float32', new Float32Array(0), transposed && n.endsWith('encoder.key') ? [R, 4, 16, 0] : [R, 4, 0, 16]);
+      return f;
+    };
+    const [a, b] = [await s.run(feeds(true)), await e.run(feeds(false))];
+    for (const name of e.outputNames) {
+      const x = a[name]!;
+      const y = b[name]!;
+      if (!/encoder\.key$/.test(name)) {
+        expect(x.dims, name).toEqual(y.dims);
+        expect(Buffer.from((x.data as Float32Array).buffer).equals(Buffer.from((y.data as Float32Array).buffer)), name).toBe(true);
+        continue;
+      }
+      const [B, H, T, D] = y.dims as number[];
+      expect(x.dims, name).toEqual([B, H, D, T]);
+      const u = x.data as Float32Array;
+      const v = y.data as Float32Array;
+      let mismatches = 0;
+      for (let bh = 0; bh < B! * H!; bh++) for (let t = 0; t < T!; t++) for (let d = 0; d < D!; d++) if (u[(bh * D! + d) * T! + t] !== v[(bh * T! + t) * D! + d]) mismatches++;
+      expect(mismatches, name).toBe(0);
+    }
+    await Promise.all([s.release(), e.release()]);
   });
 
   describe.each([

@@ -6,8 +6,9 @@
  *    Exported as `MatMul(Q, Transpose(past_key_values.N.encoder.key, perm 0,1,3,2))`,
  *    onnxruntime's CPU kernel packs (transposes) the whole key tensor before a one-row
  *    product on every step: 24.6 MB a layer per step at batch 8 for a base model. With the
- *    keys stored as [B, heads, head_dim, T] once, after step 1, the product is a plain
- *    one-row GEMV that streams them once (docs/performance.md: ~12 % of the decoder).
+ *    keys stored as [B, heads, head_dim, T] — the no-past branch (step 1) returns
+ *    present.N.encoder.key through an added Transpose — the product is a plain one-row
+ *    GEMV that streams them once (docs/performance.md: ~12 % of the decoder).
  *    Applied when every encoder key is consumed in the with-past branch by one
  *    Transpose(0,1,3,2) whose output is input B of one MatMul, and not used in the other
  *    branch.
@@ -200,6 +201,13 @@ function nodeChunk(inputs: string[], outputs: string[], name: string, op: string
   return lengthField(1, [...inputs.flatMap((i) => stringField(1, i)), ...outputs.flatMap((o) => stringField(2, o)), ...stringField(3, name), ...stringField(4, op)]);
 }
 
+/** Transpose(0,1,3,2) as a NodeProto. */
+function transposeNodeChunk(input: string, output: string): Chunks {
+  const perm = Uint8Array.from([0x40, 0, 0x40, 1, 0x40, 3, 0x40, 2]);
+  const attr = lengthField(5, [...stringField(1, 'perm'), perm, Uint8Array.from([0xa0, 0x01, 7])]);
+  return lengthField(1, [...stringField(1, input), ...stringField(2, output), ...stringField(3, `${output}/Transpose`), ...stringField(4, 'Transpose'), ...attr]);
+}
+
 /** ValueInfoProto: a tensor of `elemType` (TensorProto.DataType), shape left open. */
 function tensorValueInfo(name: string, elemType: number): Chunks {
   const elem = Uint8Array.from([0x08, ...varintBytes(elemType)]);
@@ -252,13 +260,27 @@ function rewrite(w: Wire): RewriteResult {
     return { ok: false, why: "the If node's branches do not have one output per If output" };
 
   // Edit 1: encoder keys read pre-transposed.
+  const elemTypeOf = (x: { f: Field }): number | undefined =>
+    w
+      .fields(x.f.valStart, x.f.end)
+      .filter((f) => f.no === 2)
+      .flatMap((f) => w.fields(f.valStart, f.end).filter((t) => t.no === 1))
+      .flatMap((t) => w.ints(w.fields(t.valStart, t.end), 1))[0];
   const keyInputs = inputs.filter((x) => /^past_key_values\.\d+\.encoder\.key$/.test(x.name));
   const drop = new Set<NodeInfo>();
   const renamed = new Map<NodeInfo, { from: string; to: string }>();
+  /** Step 1's encoder keys, transposed in the no-past branch: branch output → transposed name, with its type. */
+  const keyOutputs = new Map<string, { to: string; elemType: number }>();
   const keysWhy = ((): string | null => {
     if (keyInputs.length === 0) return 'the decoder has no past_key_values.N.encoder.key inputs';
     const withPastOutputs = new Set(withPast.outputs);
     for (const k of keyInputs) {
+      const present = k.name.replace(/^past_key_values\./, 'present.');
+      const i = ifNode.outputs.indexOf(present);
+      const elemType = elemTypeOf(k);
+      if (i < 0) return `the decoder has no ${present} output`;
+      if (elemType === undefined) return `${k.name} has no tensor type`;
+      keyOutputs.set(noPast.outputs[i]!, { to: `${present}/transposed`, elemType });
       if (noPast.nodes.some((n) => n.inputs.includes(k.name))) return `${k.name} is used by the no-past branch`;
       const users = withPast.nodes.filter((n) => n.inputs.includes(k.name));
       const t = users[0];
@@ -279,6 +301,7 @@ function rewrite(w: Wire): RewriteResult {
   if (keysWhy) {
     drop.clear();
     renamed.clear();
+    keyOutputs.clear();
   }
 
   // Edit 2: each step also returns its own self-attention rows.
@@ -299,11 +322,7 @@ function rewrite(w: Wire): RewriteResult {
       const axis = c ? attributeInt(w, c, 'axis') : null;
       if (!c || c.op !== 'Concat' || c.inputs.length !== 2 || c.inputs[0] !== x.name || (axis !== 2 && axis !== -2))
         return `${present} is not Concat(${x.name}, new, axis 2) in the with-past branch`;
-      const elemType = w
-        .fields(x.f.valStart, x.f.end)
-        .filter((f) => f.no === 2)
-        .flatMap((f) => w.fields(f.valStart, f.end).filter((t) => t.no === 1))
-        .flatMap((t) => w.ints(w.fields(t.valStart, t.end), 1))[0];
+      const elemType = elemTypeOf(x);
       if (elemType === undefined) return `${x.name} has no tensor type`;
       steps.push({ past: x.name, output, withPastSrc: c.inputs[1]!, noPastSrc: noPast.outputs[i]!, elemType });
     }
@@ -326,13 +345,19 @@ function rewrite(w: Wire): RewriteResult {
     let nodeIndex = 0;
     const lastNode = lastField(b.fields, 1);
     const lastOutput = lastField(b.fields, 12);
+    const transposed = tag === 'no_past' ? keyOutputs : new Map<string, { to: string; elemType: number }>();
     b.fields.forEach((f, i) => {
       if (f.no === 1) {
         const n = b.nodes[nodeIndex++]!;
         if (!drop.has(n)) body.push(...nodeChunks(n));
+      } else if (f.no === 12 && transposed.has(valueName(f))) {
+        const t = transposed.get(valueName(f))!;
+        body.push(...lengthField(12, tensorValueInfo(t.to, t.elemType)));
       } else body.push(w.raw(f));
-      if (i === lastNode)
+      if (i === lastNode) {
         for (const s of steps) body.push(...nodeChunk([tag === 'with_past' ? s.withPastSrc : s.noPastSrc], [`${s.output}/${tag}`], `${s.output}/${tag}/Identity`, 'Identity'));
+        for (const [from, t] of transposed) body.push(...transposeNodeChunk(from, t.to));
+      }
       if (i === lastOutput) for (const s of steps) body.push(...lengthField(12, tensorValueInfo(`${s.output}/${tag}`, s.elemType)));
     });
     return body;
@@ -354,6 +379,7 @@ function rewrite(w: Wire): RewriteResult {
   graphFields.forEach((f, i) => {
     if (f.start === ifNode.field.start) graphBody.push(...lengthField(1, ifBody));
     else if (f.no === 11 && keyNames.has(valueName(f))) graphBody.push(...lengthField(11, swapLastDims(w, f)));
+    else if (f.no === 12 && keyNames.has(valueName(f).replace(/^present\./, 'past_key_values.'))) graphBody.push(...lengthField(12, swapLastDims(w, f)));
     else graphBody.push(w.raw(f));
     if (i === lastGraphOutput) for (const s of steps) graphBody.push(...lengthField(12, tensorValueInfo(s.output, s.elemType)));
   });
@@ -386,7 +412,7 @@ function swapLastDims(w: Wire, valueInfo: Field): Chunks {
               if (sf.no !== 2) return [w.raw(sf)];
               const shapeFields = w.fields(sf.valStart, sf.end);
               const dims = shapeFields.filter((d) => d.no === 1);
-              if (dims.length !== 4) throw new Error('an encoder key input is not 4-D');
+              if (dims.length !== 4) throw new Error('an encoder key input or output is not 4-D');
               const order = [dims[0]!, dims[1]!, dims[3]!, dims[2]!];
               let i = 0;
               return lengthField(2, shapeFields.map((d) => (d.no === 1 ? [w.raw(order[i++]!)] : [w.raw(d)])).flat());

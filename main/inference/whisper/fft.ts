@@ -1,79 +1,263 @@
 /**
  * Mixed-radix complex FFT for the small, fixed sizes Whisper needs (n_fft 400 = 4·4·5·5).
  * Float64 throughout so the log-mel matches numpy/torch to well under 1e-4.
+ *
+ * Stockham autosort, decimation in frequency: one pass per radix between two work buffers,
+ * results in natural order, twiddles precomputed per pass (no index arithmetic modulo n in
+ * the inner loops), radices 2, 4 and 5 with their own butterflies and others through a
+ * small DFT table. An earlier recursive version took ~6× longer for n = 400 (docs/performance.md).
  */
+interface Pass {
+  /** Radix of this pass. */
+  p: number;
+  /** Length of the sub-transforms after this pass (n_cur / p). */
+  m: number;
+  /** Stride: product of the radices before this pass. */
+  s: number;
+  /** Twiddles W_{n_cur}^{k·r} for k < m, 1 ≤ r < p, at [k·(p−1) + r−1]. */
+  twRe: Float64Array;
+  twIm: Float64Array;
+}
+
 export class FftPlan {
   readonly n: number;
-  private readonly factors: number[];
-  private readonly cos: Float64Array;
-  private readonly sin: Float64Array;
-  private readonly scratchRe: Float64Array;
-  private readonly scratchIm: Float64Array;
+  private readonly passes: Pass[];
+  /** W_p^{j·r} for the generic butterfly, per radix: [j·p + r]. */
+  private readonly dft = new Map<number, { re: Float64Array; im: Float64Array }>();
+  private readonly aRe: Float64Array;
+  private readonly aIm: Float64Array;
+  private readonly bRe: Float64Array;
+  private readonly bIm: Float64Array;
+  private readonly tRe: Float64Array;
+  private readonly tIm: Float64Array;
 
   constructor(n: number) {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`FFT size must be a positive integer, got ${n}`);
     this.n = n;
-    this.factors = factorize(n);
-    this.cos = new Float64Array(n);
-    this.sin = new Float64Array(n);
-    for (let k = 0; k < n; k++) {
-      this.cos[k] = Math.cos((-2 * Math.PI * k) / n);
-      this.sin[k] = Math.sin((-2 * Math.PI * k) / n);
-    }
-    const maxP = Math.max(...this.factors, 1);
-    this.scratchRe = new Float64Array(maxP);
-    this.scratchIm = new Float64Array(maxP);
-  }
-
-  /** out = DFT(in); in is read with the given stride, out is contiguous. */
-  transform(inRe: Float64Array, inIm: Float64Array, outRe: Float64Array, outIm: Float64Array): void {
-    this.rec(inRe, inIm, 0, 1, this.n, outRe, outIm, 0, 0);
-  }
-
-  private rec(
-    inRe: Float64Array,
-    inIm: Float64Array,
-    inOff: number,
-    stride: number,
-    n: number,
-    outRe: Float64Array,
-    outIm: Float64Array,
-    outOff: number,
-    level: number,
-  ): void {
-    if (n === 1) {
-      outRe[outOff] = inRe[inOff]!;
-      outIm[outOff] = inIm[inOff]!;
-      return;
-    }
-    const p = this.factors[level]!;
-    const m = n / p;
-    for (let j = 0; j < p; j++) this.rec(inRe, inIm, inOff + j * stride, stride * p, m, outRe, outIm, outOff + j * m, level + 1);
-    // Butterflies: X[k + q·m] = Σ_j W_n^{j(k + q·m)} · Y_j[k], twiddles from the size-N table.
-    const step = this.n / n;
-    const tr = this.scratchRe;
-    const ti = this.scratchIm;
-    for (let k = 0; k < m; k++) {
-      for (let j = 0; j < p; j++) {
-        tr[j] = outRe[outOff + j * m + k]!;
-        ti[j] = outIm[outOff + j * m + k]!;
-      }
-      for (let q = 0; q < p; q++) {
-        const idx = k + q * m;
-        let sr = 0;
-        let si = 0;
-        for (let j = 0; j < p; j++) {
-          const t = ((j * idx) % n) * step;
-          const c = this.cos[t]!;
-          const s = this.sin[t]!;
-          sr += tr[j]! * c - ti[j]! * s;
-          si += tr[j]! * s + ti[j]! * c;
+    this.passes = [];
+    let cur = n;
+    let s = 1;
+    for (const p of factorize(n)) {
+      const m = cur / p;
+      const twRe = new Float64Array(m * (p - 1));
+      const twIm = new Float64Array(m * (p - 1));
+      for (let k = 0; k < m; k++)
+        for (let r = 1; r < p; r++) {
+          const a = (-2 * Math.PI * k * r) / cur;
+          twRe[k * (p - 1) + r - 1] = Math.cos(a);
+          twIm[k * (p - 1) + r - 1] = Math.sin(a);
         }
-        outRe[outOff + idx] = sr;
-        outIm[outOff + idx] = si;
+      this.passes.push({ p, m, s, twRe, twIm });
+      if (p !== 4 && p !== 2 && p !== 5 && !this.dft.has(p)) {
+        const re = new Float64Array(p * p);
+        const im = new Float64Array(p * p);
+        for (let j = 0; j < p; j++)
+          for (let r = 0; r < p; r++) {
+            const a = (-2 * Math.PI * ((j * r) % p)) / p;
+            re[j * p + r] = Math.cos(a);
+            im[j * p + r] = Math.sin(a);
+          }
+        this.dft.set(p, { re, im });
+      }
+      cur = m;
+      s *= p;
+    }
+    this.aRe = new Float64Array(n);
+    this.aIm = new Float64Array(n);
+    this.bRe = new Float64Array(n);
+    this.bIm = new Float64Array(n);
+    const maxP = Math.max(1, ...this.passes.map((x) => x.p));
+    this.tRe = new Float64Array(maxP);
+    this.tIm = new Float64Array(maxP);
+  }
+
+  /** out = DFT(in), all of length n (the inputs are not modified). */
+  transform(inRe: Float64Array, inIm: Float64Array, outRe: Float64Array, outIm: Float64Array): void {
+    let xr = this.aRe;
+    let xi = this.aIm;
+    let yr = this.bRe;
+    let yi = this.bIm;
+    xr.set(inRe.subarray(0, this.n));
+    xi.set(inIm.subarray(0, this.n));
+    for (const pass of this.passes) {
+      if (pass.p === 4) this.radix4(pass, xr, xi, yr, yi);
+      else if (pass.p === 5) this.radix5(pass, xr, xi, yr, yi);
+      else if (pass.p === 2) this.radix2(pass, xr, xi, yr, yi);
+      else this.radixP(pass, xr, xi, yr, yi);
+      const sr = xr;
+      const si = xi;
+      xr = yr;
+      xi = yi;
+      yr = sr;
+      yi = si;
+    }
+    outRe.set(xr);
+    outIm.set(xi);
+  }
+
+  // One pass: for each k < m and q < s, inputs x[q + s(k + j·m)] (j < p) go through a
+  // p-point DFT, output r is multiplied by W^{k·r} and lands at y[q + s(p·k + r)].
+
+  private radix2({ m, s, twRe, twIm }: Pass, xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array): void {
+    for (let k = 0; k < m; k++) {
+      const wr = twRe[k]!;
+      const wi = twIm[k]!;
+      for (let q = 0; q < s; q++) {
+        const i0 = q + s * k;
+        const i1 = i0 + s * m;
+        const ar = xr[i0]!;
+        const ai = xi[i0]!;
+        const br = xr[i1]!;
+        const bi = xi[i1]!;
+        const o = q + s * 2 * k;
+        yr[o] = ar + br;
+        yi[o] = ai + bi;
+        const dr = ar - br;
+        const di = ai - bi;
+        yr[o + s] = dr * wr - di * wi;
+        yi[o + s] = dr * wi + di * wr;
+      }
+    }
+  }
+
+  private radix4({ m, s, twRe, twIm }: Pass, xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array): void {
+    const sm = s * m;
+    for (let k = 0; k < m; k++) {
+      const w1r = twRe[3 * k]!;
+      const w1i = twIm[3 * k]!;
+      const w2r = twRe[3 * k + 1]!;
+      const w2i = twIm[3 * k + 1]!;
+      const w3r = twRe[3 * k + 2]!;
+      const w3i = twIm[3 * k + 2]!;
+      for (let q = 0; q < s; q++) {
+        const i0 = q + s * k;
+        const a0r = xr[i0]!;
+        const a0i = xi[i0]!;
+        const a1r = xr[i0 + sm]!;
+        const a1i = xi[i0 + sm]!;
+        const a2r = xr[i0 + 2 * sm]!;
+        const a2i = xi[i0 + 2 * sm]!;
+        const a3r = xr[i0 + 3 * sm]!;
+        const a3i = xi[i0 + 3 * sm]!;
+        const t0r = a0r + a2r;
+        const t0i = a0i + a2i;
+        const t1r = a0r - a2r;
+        const t1i = a0i - a2i;
+        const t2r = a1r + a3r;
+        const t2i = a1i + a3i;
+        // (a1 − a3)·(−i)
+        const t3r = a1i - a3i;
+        const t3i = a3r - a1r;
+        const o = q + s * 4 * k;
+        yr[o] = t0r + t2r;
+        yi[o] = t0i + t2i;
+        const y1r = t1r + t3r;
+        const y1i = t1i + t3i;
+        yr[o + s] = y1r * w1r - y1i * w1i;
+        yi[o + s] = y1r * w1i + y1i * w1r;
+        const y2r = t0r - t2r;
+        const y2i = t0i - t2i;
+        yr[o + 2 * s] = y2r * w2r - y2i * w2i;
+        yi[o + 2 * s] = y2r * w2i + y2i * w2r;
+        const y3r = t1r - t3r;
+        const y3i = t1i - t3i;
+        yr[o + 3 * s] = y3r * w3r - y3i * w3i;
+        yi[o + 3 * s] = y3r * w3i + y3i * w3r;
+      }
+    }
+  }
+
+  private radix5({ m, s, twRe, twIm }: Pass, xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array): void {
+    const sm = s * m;
+    for (let k = 0; k < m; k++) {
+      const t = 4 * k;
+      for (let q = 0; q < s; q++) {
+        const i0 = q + s * k;
+        const a0r = xr[i0]!;
+        const a0i = xi[i0]!;
+        const a1r = xr[i0 + sm]!;
+        const a1i = xi[i0 + sm]!;
+        const a2r = xr[i0 + 2 * sm]!;
+        const a2i = xi[i0 + 2 * sm]!;
+        const a3r = xr[i0 + 3 * sm]!;
+        const a3i = xi[i0 + 3 * sm]!;
+        const a4r = xr[i0 + 4 * sm]!;
+        const a4i = xi[i0 + 4 * sm]!;
+        const b1r = a1r + a4r;
+        const b1i = a1i + a4i;
+        const b2r = a2r + a3r;
+        const b2i = a2i + a3i;
+        const d1r = a1r - a4r;
+        const d1i = a1i - a4i;
+        const d2r = a2r - a3r;
+        const d2i = a2i - a3i;
+        const t1r = a0r + C1 * b1r + C2 * b2r;
+        const t1i = a0i + C1 * b1i + C2 * b2i;
+        const t2r = a0r + C2 * b1r + C1 * b2r;
+        const t2i = a0i + C2 * b1i + C1 * b2i;
+        const u1r = S1 * d1r + S2 * d2r;
+        const u1i = S1 * d1i + S2 * d2i;
+        const u2r = S2 * d1r - S1 * d2r;
+        const u2i = S2 * d1i - S1 * d2i;
+        const o = q + s * 5 * k;
+        yr[o] = a0r + b1r + b2r;
+        yi[o] = a0i + b1i + b2i;
+        // y1 = t1 − i·u1, y4 = t1 + i·u1, y2 = t2 − i·u2, y3 = t2 + i·u2; each times W^{k·r}.
+        this.put(yr, yi, o + s, t1r + u1i, t1i - u1r, twRe[t]!, twIm[t]!);
+        this.put(yr, yi, o + 2 * s, t2r + u2i, t2i - u2r, twRe[t + 1]!, twIm[t + 1]!);
+        this.put(yr, yi, o + 3 * s, t2r - u2i, t2i + u2r, twRe[t + 2]!, twIm[t + 2]!);
+        this.put(yr, yi, o + 4 * s, t1r - u1i, t1i + u1r, twRe[t + 3]!, twIm[t + 3]!);
+      }
+    }
+  }
+
+  private put(yr: Float64Array, yi: Float64Array, at: number, vr: number, vi: number, wr: number, wi: number): void {
+    yr[at] = vr * wr - vi * wi;
+    yi[at] = vr * wi + vi * wr;
+  }
+
+  private radixP({ p, m, s, twRe, twIm }: Pass, xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array): void {
+    const { re: cr, im: ci } = this.dft.get(p)!;
+    const ar = this.tRe;
+    const ai = this.tIm;
+    const sm = s * m;
+    for (let k = 0; k < m; k++) {
+      for (let q = 0; q < s; q++) {
+        const i0 = q + s * k;
+        for (let j = 0; j < p; j++) {
+          ar[j] = xr[i0 + j * sm]!;
+          ai[j] = xi[i0 + j * sm]!;
+        }
+        const o = q + s * p * k;
+        for (let r = 0; r < p; r++) {
+          let sr = 0;
+          let si = 0;
+          for (let j = 0; j < p; j++) {
+            const c = cr[j * p + r]!;
+            const d = ci[j * p + r]!;
+            sr += ar[j]! * c - ai[j]! * d;
+            si += ar[j]! * d + ai[j]! * c;
+          }
+          if (r === 0) {
+            yr[o] = sr;
+            yi[o] = si;
+          } else {
+            const wr = twRe[k * (p - 1) + r - 1]!;
+            const wi = twIm[k * (p - 1) + r - 1]!;
+            yr[o + r * s] = sr * wr - si * wi;
+            yi[o + r * s] = sr * wi + si * wr;
+          }
+        }
       }
     }
   }
 }
+
+/** cos and sin of 2π/5 and 4π/5, for the radix-5 butterfly. */
+const C1 = Math.cos((2 * Math.PI) / 5);
+const C2 = Math.cos((4 * Math.PI) / 5);
+const S1 = Math.sin((2 * Math.PI) / 5);
+const S2 = Math.sin((4 * Math.PI) / 5);
 
 function factorize(n: number): number[] {
   const out: number[] = [];

@@ -55,30 +55,6 @@ function gatherRows<T extends FloatData>(src: T, rowSize: number, rows: Int32Arr
   return out;
 }
 
-/** [..., m, n] → [..., n, m] (the step-1 encoder keys, for a rewritten decoder). */
-export function transposeLastTwo(t: Tensor): Tensor {
-  const dims = [...t.dims];
-  const m = dims[dims.length - 2]!;
-  const n = dims[dims.length - 1]!;
-  const src = t.data as FloatData;
-  const dst = new (src.constructor as new (len: number) => FloatData)(src.length);
-  const block = m * n;
-  for (let base = 0; base < src.length; base += block) {
-    // Tiles of 32 × 32 keep reads and writes within cache lines.
-    for (let i0 = 0; i0 < m; i0 += 32) {
-      const i1 = Math.min(i0 + 32, m);
-      for (let j0 = 0; j0 < n; j0 += 32) {
-        const j1 = Math.min(j0 + 32, n);
-        for (let i = i0; i < i1; i++) {
-          const row = base + i * n;
-          for (let j = j0; j < j1; j++) dst[base + j * m + i] = src[row + j]!;
-        }
-      }
-    }
-  }
-  return new ort.Tensor(t.type as 'float32' | 'float16', dst, [...dims.slice(0, -2), n, m]);
-}
-
 function sameRows(a: Int32Array, b: Int32Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -340,7 +316,7 @@ class OnnxDecoderSession implements DecoderSession {
   }
 
   private keepPresent(out: ort.InferenceSession.OnnxValueMapType, withEncoder: boolean): void {
-    const { transposedKeys, stepOutputs } = this.model.graphRewrite;
+    const { stepOutputs } = this.model.graphRewrite;
     for (const c of this.cacheInputs) {
       if (c.side === 'encoder' && !withEncoder) continue;
       const grown = this.grown.get(c.name);
@@ -352,8 +328,9 @@ class OnnxDecoderSession implements DecoderSession {
       }
       const t = out[`present.${c.layer}.${c.side}.${c.kind}`];
       if (!t) throw invalid(`the merged decoder has no present.${c.layer}.${c.side}.${c.kind} output`);
+      // A rewritten decoder returns step 1's encoder keys already transposed (decoder-graph.ts).
       if (grown) grown.reset(t);
-      else this.cache.set(c.name, transposedKeys.has(c.name) ? transposeLastTwo(t) : t);
+      else this.cache.set(c.name, t);
     }
   }
 
