@@ -273,6 +273,7 @@ function rewrite(w: Wire): RewriteResult {
   const keyOutputs = new Map<string, { to: string; elemType: number }>();
   const keysWhy = ((): string | null => {
     if (keyInputs.length === 0) return 'the decoder has no past_key_values.N.encoder.key inputs';
+    if (lastField(noPast.fields, 1) < 0) return 'the no-past branch has no nodes';
     const withPastOutputs = new Set(withPast.outputs);
     for (const k of keyInputs) {
       const present = k.name.replace(/^past_key_values\./, 'present.');
