@@ -151,18 +151,9 @@ export class FftPlan {
         const o = q + s * 4 * k;
         yr[o] = t0r + t2r;
         yi[o] = t0i + t2i;
-        const y1r = t1r + t3r;
-        const y1i = t1i + t3i;
-        yr[o + s] = y1r * w1r - y1i * w1i;
-        yi[o + s] = y1r * w1i + y1i * w1r;
-        const y2r = t0r - t2r;
-        const y2i = t0i - t2i;
-        yr[o + 2 * s] = y2r * w2r - y2i * w2i;
-        yi[o + 2 * s] = y2r * w2i + y2i * w2r;
-        const y3r = t1r - t3r;
-        const y3i = t1i - t3i;
-        yr[o + 3 * s] = y3r * w3r - y3i * w3i;
-        yi[o + 3 * s] = y3r * w3i + y3i * w3r;
+        this.put(yr, yi, o + s, t1r + t3r, t1i + t3i, w1r, w1i);
+        this.put(yr, yi, o + 2 * s, t0r - t2r, t0i - t2i, w2r, w2i);
+        this.put(yr, yi, o + 3 * s, t1r - t3r, t1i - t3i, w3r, w3i);
       }
     }
   }
@@ -211,6 +202,7 @@ export class FftPlan {
     }
   }
 
+  /** y[at] = v · w (complex). */
   private put(yr: Float64Array, yi: Float64Array, at: number, vr: number, vi: number, wr: number, wi: number): void {
     yr[at] = vr * wr - vi * wi;
     yi[at] = vr * wi + vi * wr;
