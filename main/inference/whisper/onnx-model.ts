@@ -315,12 +315,13 @@ class OnnxDecoderSession implements DecoderSession {
     return { last, atSot };
   }
 
-  private keepPresent(out: ort.InferenceSession.OnnxValueMapType, withEncoder: boolean): void {
+  /** Keep what a run returned for the next step: step 1 (no past) sets every cache, later steps extend the decoder side. */
+  private keepPresent(out: ort.InferenceSession.OnnxValueMapType, firstStep: boolean): void {
     const { stepOutputs } = this.model.graphRewrite;
     for (const c of this.cacheInputs) {
-      if (c.side === 'encoder' && !withEncoder) continue;
+      if (c.side === 'encoder' && !firstStep) continue;
       const grown = this.grown.get(c.name);
-      if (grown && !withEncoder) {
+      if (grown && !firstStep) {
         const t = out[stepOutputs.get(c.name)!];
         if (!t) throw invalid(`the rewritten decoder returned no ${stepOutputs.get(c.name)}`);
         grown.append(t);
