@@ -5,7 +5,9 @@ import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionOptions } from '../../main/inference/engine/providers';
 import { rewriteDecoder } from '../../main/inference/whisper/decoder-graph';
+import { decodeRows } from '../../main/inference/whisper/decoding';
 import { LogMelExtractor } from '../../main/inference/whisper/features';
+import { WhisperTokenizer } from '../../main/inference/whisper/tokenizer';
 import { WhisperOnnxModel } from '../../main/inference/whisper/onnx-model';
 import { goldenAudio, loadGolden, tinyModelDir } from './golden';
 
@@ -194,6 +196,22 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
       }
       a.end();
       b.end();
+    });
+
+    it('beam search (5 beams, timestamps, rows repeated and dropped as beams move) gives the exported decoder\'s tokens', async () => {
+      const golden = loadGolden();
+      const mel = new LogMelExtractor(80, 30);
+      const inputs = golden.inputs.slice(0, 2);
+      const features = new Float32Array(inputs.length * 80 * 3000);
+      inputs.forEach((input, i) => features.set(mel.compute(goldenAudio(input)), i * 80 * 3000));
+      const sp = WhisperTokenizer.fromModelFolder(tinyModelDir).specials;
+      const prompt = Int32Array.from(golden.prompts.timestamps);
+      const options = { temperature: 0, beamSize: 5, bestOf: 1, sampleLen: 24, withoutTimestamps: false, maxInitialTimestampIndex: 50, suppressTokens: golden.suppress_tokens, suppressBlank: true, blankTokens: [220], random: Math.random };
+      const run = async (m: WhisperOnnxModel) => decodeRows(m.decoderSession(await m.encode(features, inputs.length)), sp, prompt, 0, inputs.length, options);
+      const [ra, rb] = [await run(exported), await run(rewritten)];
+      expect(rb.map((r) => r.tokens)).toEqual(ra.map((r) => r.tokens));
+      ra.forEach((r, i) => expect(rb[i]!.avgLogprob).toBeCloseTo(r.avgLogprob, 4));
+      expect(ra.some((r) => r.tokens.length > 3)).toBe(true);
     });
   });
 });
