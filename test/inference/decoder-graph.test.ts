@@ -6,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionOptions } from '../../main/inference/engine/providers';
 import { rewriteDecoder } from '../../main/inference/whisper/decoder-graph';
 import { decodeRows } from '../../main/inference/whisper/decoding';
-import { LogMelExtractor } from '../../main/inference/whisper/features';
 import { WhisperTokenizer } from '../../main/inference/whisper/tokenizer';
 import { WhisperOnnxModel } from '../../main/inference/whisper/onnx-model';
-import { goldenAudio, loadGolden, tinyModelDir } from './golden';
+import { goldenFeatures, loadGolden, maxAbsDiff, tinyModelDir } from './golden';
 
 const opts = sessionOptions({ device: 'cpu', deviceId: 0, threads: 1, optimize: true }, 'cpu');
 const decoderFile = (suffix = '') => join(tinyModelDir, `onnx/decoder_model_merged${suffix}.onnx`);
@@ -169,10 +168,8 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
 
     it('over 12 steps for 3 rows, after the rows are reordered too (≤ 1e-4 of the logits range)', async () => {
       const golden = loadGolden();
-      const mel = new LogMelExtractor(80, 30);
       const inputs = golden.inputs.slice(0, 3);
-      const features = new Float32Array(inputs.length * 80 * 3000);
-      inputs.forEach((input, i) => features.set(mel.compute(goldenAudio(input)), i * 80 * 3000));
+      const features = goldenFeatures(inputs.length);
       const enc = await exported.encode(features, inputs.length);
       const a = exported.decoderSession(enc);
       const b = rewritten.decoderSession(enc);
@@ -180,7 +177,7 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
       const prompt = Int32Array.from(golden.prompts.timestamps);
       const sa = await a.start(prompt, 0, rows);
       const sb = await b.start(prompt, 0, rows);
-      expect(maxDiff(sa.last, sb.last)).toBeLessThan(1e-4 * range(sa.last));
+      expect(maxAbsDiff(sa.last, sb.last)).toBeLessThan(1e-4 * range(sa.last));
       let tokens = Int32Array.from(inputs.map((_, i) => 440 + i));
       for (let step = 0; step < 12; step++) {
         if (step === 6) {
@@ -191,7 +188,7 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
         }
         const la = await a.step(tokens);
         const lb = await b.step(tokens);
-        expect(maxDiff(la, lb)).toBeLessThan(1e-4 * range(la));
+        expect(maxAbsDiff(la, lb)).toBeLessThan(1e-4 * range(la));
         tokens = tokens.map((t) => t + 1);
       }
       a.end();
@@ -200,10 +197,8 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
 
     it('beam search (5 beams, timestamps, rows repeated and dropped as beams move) gives the exported decoder\'s tokens', async () => {
       const golden = loadGolden();
-      const mel = new LogMelExtractor(80, 30);
       const inputs = golden.inputs.slice(0, 2);
-      const features = new Float32Array(inputs.length * 80 * 3000);
-      inputs.forEach((input, i) => features.set(mel.compute(goldenAudio(input)), i * 80 * 3000));
+      const features = goldenFeatures(inputs.length);
       const sp = WhisperTokenizer.fromModelFolder(tinyModelDir).specials;
       const prompt = Int32Array.from(golden.prompts.timestamps);
       const options = { temperature: 0, beamSize: 5, bestOf: 1, sampleLen: 24, withoutTimestamps: false, maxInitialTimestampIndex: 50, suppressTokens: golden.suppress_tokens, suppressBlank: true, blankTokens: [220], random: Math.random };
@@ -215,13 +210,6 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
     });
   });
 });
-
-function maxDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 function range(a: Float32Array): number {
   let lo = Infinity;

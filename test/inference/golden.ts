@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { LogMelExtractor } from '../../main/inference/whisper/features';
 
 export const tinyModelDir = resolve('models/test-tiny-en');
 export const goldenDir = resolve('test/golden/test-tiny-en');
@@ -57,6 +58,15 @@ export function readWav(file: string): Float32Array {
 
 export function goldenAudio(input: GoldenInput): Float32Array {
   return readWav(join(goldenDir, input.wav));
+}
+
+/** Log-mel features of the first `count` golden inputs, batched as [count, 80, 3000]. */
+export function goldenFeatures(count: number): Float32Array {
+  const mel = new LogMelExtractor(80, 30);
+  const inputs = loadGolden().inputs.slice(0, count);
+  const out = new Float32Array(inputs.length * mel.nMels * mel.nFrames);
+  inputs.forEach((input, i) => mel.compute(goldenAudio(input), out, i * mel.nMels * mel.nFrames));
+  return out;
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

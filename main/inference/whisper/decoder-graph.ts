@@ -55,7 +55,7 @@ export interface DecoderRewrite {
 export type RewriteResult = { ok: true; rewrite: DecoderRewrite } | { ok: false; why: string };
 
 /** Name of the added output holding the step's own rows of past_key_values.N.decoder.X. */
-export function stepOutputName(pastName: string): string {
+function stepOutputName(pastName: string): string {
   return pastName.replace(/^past_key_values\./, 'step_key_values.');
 }
 

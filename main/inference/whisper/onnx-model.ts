@@ -262,6 +262,8 @@ class OnnxDecoderSession implements DecoderSession {
   private grown = new Map<string, SelfAttentionCache>();
   private readonly falseFlag = new ort.Tensor('bool', new Uint8Array([0]), [1]);
   private readonly trueFlag = new ort.Tensor('bool', new Uint8Array([1]), [1]);
+  /** What each step after the first fetches. */
+  private readonly stepFetches: string[];
 
   constructor(
     private readonly model: WhisperOnnxModel,
@@ -270,6 +272,11 @@ class OnnxDecoderSession implements DecoderSession {
   ) {
     this.vocabSize = model.shape.vocabSize;
     this.hidden = enc.data;
+    // Only the decoder side is fetched after step 1: the encoder presents are empty
+    // placeholders in the with-past branch, and the step-1 encoder K/V must stay. A rewritten
+    // decoder gives each step's own rows, appended here, instead of the whole grown cache.
+    const { stepOutputs } = model.graphRewrite;
+    this.stepFetches = ['logits', ...cacheInputs.filter((c) => c.side === 'decoder').map((c) => stepOutputs.get(c.name) ?? `present.${c.layer}.decoder.${c.kind}`)];
   }
 
   private count(t0: number): void {
@@ -345,13 +352,8 @@ class OnnxDecoderSession implements DecoderSession {
       use_cache_branch: this.trueFlag,
     };
     for (const c of this.cacheInputs) feeds[c.name] = this.grown.get(c.name)?.tensor() ?? this.cache.get(c.name)!;
-    // Only the decoder side is fetched: the encoder presents are empty placeholders in the
-    // with-past branch, and the step-1 encoder K/V must stay. A rewritten decoder gives each
-    // step's own rows, appended here, instead of the whole grown cache.
-    const { stepOutputs } = this.model.graphRewrite;
-    const fetches = this.cacheInputs.filter((c) => c.side === 'decoder').map((c) => stepOutputs.get(c.name) ?? `present.${c.layer}.decoder.${c.kind}`);
     const t0 = performance.now();
-    const out = await this.model.decoder.run(feeds, ['logits', ...fetches]);
+    const out = await this.model.decoder.run(feeds, this.stepFetches);
     this.count(t0);
     this.keepPresent(out, false);
     return this.logitsOf(out.logits!);
