@@ -131,14 +131,14 @@ function sumExpBody(): number[] {
   return [...u(body.length), ...body];
 }
 
-export function moduleBytes(): Uint8Array {
+function moduleBytes(): Uint8Array<ArrayBuffer> {
   const type = section(1, vec([[0x60, ...vec([[I32], [I32], [F32]]), ...vec([[F64]])]]));
   const func = section(3, vec([[0]]));
   const memory = section(5, vec([[0x00, ...u(1)]])); // min 1 page, grown on demand
   const name = (t: string) => [...u(t.length), ...new TextEncoder().encode(t)];
   const exports = section(7, vec([[...name('sumexp'), 0x00, 0], [...name('memory'), 0x02, 0]]));
   const code = section(10, vec([sumExpBody()]));
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...func, ...memory, ...exports, ...code]);
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...func, ...memory, ...exports, ...code]);
 }
 
 export interface SimdSumExp {
