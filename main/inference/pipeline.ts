@@ -70,6 +70,8 @@ export interface StageTimings {
   ort_encoder_ms: number;
   ort_decoder_ms: number;
   decoder_runs: number;
+  /** Of decoder_runs, those where the graph picked the greedy tokens (no logits fetched). */
+  decoder_greedy_runs: number;
   align_ms: number;
   diarize_ms: number;
   total_ms: number;
@@ -127,7 +129,7 @@ class Window {
 
 export async function transcribeAudio(w: LoadedWhisper, input: string | AudioBuffer16k, o: PipelineOptions): Promise<PipelineResult> {
   const t0 = performance.now();
-  const timings: StageTimings = { decode_ms: 0, vad_ms: 0, features_ms: 0, encode_ms: 0, decoder_ms: 0, ort_encoder_ms: 0, ort_decoder_ms: 0, decoder_runs: 0, align_ms: 0, diarize_ms: 0, total_ms: 0 };
+  const timings: StageTimings = { decode_ms: 0, vad_ms: 0, features_ms: 0, encode_ms: 0, decoder_ms: 0, ort_encoder_ms: 0, ort_decoder_ms: 0, decoder_runs: 0, decoder_greedy_runs: 0, align_ms: 0, diarize_ms: 0, total_ms: 0 };
   const ort0 = { ...w.model.stats };
   const chunkSize = w.model.shape.chunkLengthS;
   const windowSeconds = Math.max(o.windowSeconds ?? 600, 4 * chunkSize);
@@ -258,6 +260,7 @@ export async function transcribeAudio(w: LoadedWhisper, input: string | AudioBuf
   timings.ort_encoder_ms = w.model.stats.encoderMs - ort0.encoderMs;
   timings.ort_decoder_ms = w.model.stats.decoderMs - ort0.decoderMs;
   timings.decoder_runs = w.model.stats.decoderRuns - ort0.decoderRuns;
+  timings.decoder_greedy_runs = w.model.stats.decoderGreedyRuns - ort0.decoderGreedyRuns;
   report('write');
   return {
     transcript,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionOptions } from '../../main/inference/engine/providers';
 import { rewriteDecoder } from '../../main/inference/whisper/decoder-graph';
 import { decodeRows } from '../../main/inference/whisper/decoding';
+import { argmax, logSumExp } from '../../main/inference/whisper/logits-filters';
 import { WhisperTokenizer } from '../../main/inference/whisper/tokenizer';
 import { WhisperOnnxModel } from '../../main/inference/whisper/onnx-model';
 import { goldenFeatures, loadGolden, maxAbsDiff, tinyModelDir } from './golden';
@@ -15,7 +16,12 @@ const decoderFile = (suffix = '') => join(tinyModelDir, `onnx/decoder_model_merg
 const open = (suffix: string, rewrite: boolean) =>
   WhisperOnnxModel.load(tinyModelDir, join(tinyModelDir, `onnx/encoder_model${suffix}.onnx`), decoderFile(suffix), opts, rewrite);
 
-const BOTH = 'cross-attention keys pre-transposed after step 1 (2 layers); self-attention cache grown in place (4 tensors)';
+const BOTH = 'cross-attention keys pre-transposed after step 1 (2 layers); self-attention cache grown in place (4 tensors); greedy tokens picked in the graph';
+/** The greedy head's logits_mask with nothing suppressed (the tiny model's vocabulary). */
+const noMask = () => {
+  const v = (JSON.parse(readFileSync(join(tinyModelDir, 'config.json'), 'utf8')) as { vocab_size: number }).vocab_size;
+  return new ort.Tensor('float32', new Float32Array(v), [v]);
+};
 const SELF = ['past_key_values.0.decoder.key', 'past_key_values.0.decoder.value', 'past_key_values.1.decoder.key', 'past_key_values.1.decoder.value'];
 
 describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows returned', () => {
@@ -25,6 +31,8 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
     if (!r.ok) return;
     expect(r.rewrite.keysWhy).toBeNull();
     expect(r.rewrite.stepWhy).toBeNull();
+    expect(r.rewrite.greedyHead).toBe(true);
+    expect(r.rewrite.greedyWhy).toBeNull();
     expect(r.rewrite.transposedInputs.sort()).toEqual(['past_key_values.0.encoder.key', 'past_key_values.1.encoder.key']);
     expect([...r.rewrite.stepOutputs.entries()].sort()).toEqual(SELF.map((n) => [n, n.replace('past_key_values', 'step_key_values')]));
     const s = await ort.InferenceSession.create(r.rewrite.model, opts);
@@ -33,7 +41,8 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
     expect(meta('past_key_values.0.encoder.value').shape.slice(1)).toEqual([4, 'encoder_sequence_length_out', 16]);
     expect(meta('past_key_values.1.decoder.key').shape.slice(1, 2)).toEqual([4]);
     const exported = await ort.InferenceSession.create(decoderFile(), opts);
-    expect(s.outputNames).toEqual([...exported.outputNames, ...SELF.map((n) => n.replace('past_key_values', 'step_key_values'))]);
+    expect(s.outputNames).toEqual([...exported.outputNames, ...SELF.map((n) => n.replace('past_key_values', 'step_key_values')), 'greedy_token', 'greedy_logprob']);
+    expect(s.inputNames).toEqual([...exported.inputNames, 'logits_mask']);
     await Promise.all([s.release(), exported.release()]);
   });
 
@@ -47,7 +56,7 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
     const ids = (v: number[], n: number) => new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)), [R, n]);
     const empty = (name: string) => new ort.Tensor('float32', new Float32Array(0), r.rewrite.transposedInputs.includes(name) ? [R, 4, 16, 0] : [R, 4, 0, 16]);
     const pastNames = s.inputNames.filter((n) => n.startsWith('past_key_values'));
-    const feeds: Record<string, ort.Tensor> = { input_ids: ids([50257, 50362, 50257, 50362], 2), encoder_hidden_states: hidden, use_cache_branch: new ort.Tensor('bool', Uint8Array.of(0), [1]) };
+    const feeds: Record<string, ort.Tensor> = { input_ids: ids([50257, 50362, 50257, 50362], 2), encoder_hidden_states: hidden, use_cache_branch: new ort.Tensor('bool', Uint8Array.of(0), [1]), logits_mask: noMask() };
     for (const n of pastNames) feeds[n] = empty(n);
     const first = await s.run(feeds);
     for (const n of SELF) {
@@ -56,7 +65,7 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
       expect(step.dims).toEqual(present.dims);
       expect(step.data).toEqual(present.data);
     }
-    const next: Record<string, ort.Tensor> = { input_ids: ids([440, 441], 1), encoder_hidden_states: hidden, use_cache_branch: new ort.Tensor('bool', Uint8Array.of(1), [1]) };
+    const next: Record<string, ort.Tensor> = { input_ids: ids([440, 441], 1), encoder_hidden_states: hidden, use_cache_branch: new ort.Tensor('bool', Uint8Array.of(1), [1]), logits_mask: noMask() };
     for (const n of pastNames) next[n] = first[n.replace('past_key_values', 'present')]!;
     const second = await s.run(next);
     for (const n of SELF) {
@@ -75,7 +84,7 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
     const once = rewriteDecoder(readFileSync(decoderFile()));
     if (!once.ok) throw new Error(once.why);
     const twice = rewriteDecoder(once.rewrite.model);
-    expect(twice).toEqual({ ok: false, why: 'past_key_values.0.encoder.key is not read through one Transpose in the with-past branch; the decoder already has a step_key_values.0.decoder.key output' });
+    expect(twice).toEqual({ ok: false, why: 'past_key_values.0.encoder.key is not read through one Transpose in the with-past branch; the decoder already has a step_key_values.0.decoder.key output; the decoder already has a logits_mask' });
     expect(rewriteDecoder(readFileSync(join(tinyModelDir, 'onnx/encoder_model.onnx')))).toEqual({ ok: false, why: "the main graph has 0 If nodes, not the merged decoder's one" });
     const garbage = rewriteDecoder(Uint8Array.from([0x3a, 0xff, 0xff, 0xff, 0x0f, 1, 2]));
     expect(garbage.ok).toBe(false);
@@ -83,12 +92,15 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
   });
 
   it('makes either edit alone when only its pattern is there', () => {
-    // Same-length renames of every node's op_type (NodeProto field 4), so the bytes still parse.
-    const renameOp = (bytes: Uint8Array, from: string, to: string) => {
-      const pat = Buffer.from([0x22, from.length, ...Buffer.from(from)]);
+    // Same-length renames of a string field (by default every node's op_type, NodeProto field
+    // 4), so the bytes still parse.
+    const renameOp = (bytes: Uint8Array, from: string, to: string, tags = [0x22]) => {
       const out = Buffer.from(bytes);
       let n = 0;
-      for (let i = out.indexOf(pat); i >= 0; i = out.indexOf(pat, i + 1), n++) out.write(to, i + 2);
+      for (const tag of tags) {
+        const pat = Buffer.from([tag, from.length, ...Buffer.from(from)]);
+        for (let i = out.indexOf(pat); i >= 0; i = out.indexOf(pat, i + 1), n++) out.write(to, i + 2);
+      }
       expect(n).toBeGreaterThan(0);
       return out;
     };
@@ -102,6 +114,14 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
     expect(noTranspose.rewrite.transposedInputs).toEqual([]);
     expect(noTranspose.rewrite.keysWhy).toBe('past_key_values.0.encoder.key is not read through one Transpose in the with-past branch');
     expect(noTranspose.rewrite.stepOutputs.size).toBe(4);
+    expect(noConcat.rewrite.greedyHead && noTranspose.rewrite.greedyHead).toBe(true);
+    // Without a logits output, only the greedy head is left out.
+    // (the output's name: ValueInfoProto field 1 and the If node's output, NodeProto field 2)
+    const noLogits = rewriteDecoder(renameOp(readFileSync(decoderFile()), 'logits', 'logitz', [0x0a, 0x12]));
+    if (!noLogits.ok) throw new Error(noLogits.why);
+    expect(noLogits.rewrite.greedyHead).toBe(false);
+    expect(noLogits.rewrite.greedyWhy).toBe('the decoder has no typed logits output');
+    expect(noLogits.rewrite.stepOutputs.size).toBe(4);
   });
 
   it('loads a decoder whose weights are in an external data file as exported, and says why', async () => {
@@ -124,6 +144,7 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
     const hidden = new ort.Tensor('float32', Float32Array.from({ length: R * 1500 * 64 }, (_, i) => Math.cos(i * 0.11)), [R, 1500, 64]);
     const feeds = (transposed: boolean) => {
       const f: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', BigInt64Array.from([50257n, 50362n, 50257n, 50362n]), [R, 2]), encoder_hidden_states: hidden, use_cache_branch: new ort.Tensor('bool', Uint8Array.of(0), [1]) };
+      if (transposed) f.logits_mask = noMask();
       for (const n of s.inputNames.filter((x) => x.startsWith('past_key_values'))) f[n] = new ort.Tensor('float32', new Float32Array(0), transposed && n.endsWith('encoder.key') ? [R, 4, 16, 0] : [R, 4, 0, 16]);
       return f;
     };
@@ -193,6 +214,65 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
       }
       a.end();
       b.end();
+    });
+
+    it('the greedy head picks the argmax of the masked logits and its log-softmax, as JS does on the exported logits', async () => {
+      const golden = loadGolden();
+      const inputs = golden.inputs.slice(0, 3);
+      const features = goldenFeatures(inputs.length);
+      const enc = await exported.encode(features, inputs.length);
+      const a = exported.decoderSession(enc);
+      const b = rewritten.decoderSession(enc);
+      expect(a.greedyInGraph).toBe(false);
+      expect(b.greedyInGraph).toBe(true);
+      const rows = Int32Array.from(inputs.map((_, i) => i));
+      const prompt = Int32Array.from(golden.prompts.timestamps);
+      await a.start(prompt, 0, rows);
+      await b.start(prompt, 0, rows);
+      let tokens = Int32Array.from(inputs.map((_, i) => 440 + i));
+      const V = exported.shape.vocabSize;
+      for (let step = 0; step < 8; step++) {
+        const logits = await a.step(tokens);
+        // Suppress each row's own best token (and the golden list): the mask must decide.
+        const best = Array.from(tokens, (_, r) => argmax(logits.subarray(r * V, (r + 1) * V)));
+        const suppress = Int32Array.from([...golden.suppress_tokens, ...best]);
+        const picked = await b.stepGreedy!(tokens, suppress);
+        for (let r = 0; r < tokens.length; r++) {
+          const row = logits.slice(r * V, (r + 1) * V);
+          for (const t of suppress) row[t] = -Infinity;
+          const want = argmax(row);
+          expect(want).not.toBe(best[r]);
+          expect(picked.tokens[r]).toBe(want);
+          expect(picked.logprobs[r]).toBeCloseTo(row[want]! - logSumExp(row), 4);
+        }
+        tokens = Int32Array.from(picked.tokens);
+      }
+      a.end();
+      b.end();
+    });
+
+    it('greedy decoding without timestamps: same tokens and log probabilities whether the graph or JS picks', async () => {
+      const golden = loadGolden();
+      const inputs = golden.inputs.slice(0, 3);
+      const features = goldenFeatures(inputs.length);
+      const sp = WhisperTokenizer.fromModelFolder(tinyModelDir).specials;
+      const prompt = Int32Array.from(golden.prompts.notimestamps);
+      const options = { temperature: 0, beamSize: 1, bestOf: 1, sampleLen: 40, withoutTimestamps: true, maxInitialTimestampIndex: null, suppressTokens: golden.suppress_tokens, suppressBlank: true, blankTokens: [220], random: Math.random };
+      let graphSteps = 0;
+      const run = async (m: WhisperOnnxModel) => {
+        const session = m.decoderSession(await m.encode(features, inputs.length));
+        const inner = session.stepGreedy?.bind(session);
+        if (inner) session.stepGreedy = (t, s) => (graphSteps++, inner(t, s));
+        return decodeRows(session, sp, prompt, 0, inputs.length, options);
+      };
+      const ra = await run(exported);
+      expect(graphSteps).toBe(0);
+      const rb = await run(rewritten);
+      expect(graphSteps).toBeGreaterThan(10);
+      expect(rb.map((r) => r.tokens)).toEqual(ra.map((r) => r.tokens));
+      // onnxruntime's float32 log-softmax against JS's float64 sum: a few 1e-6 apart.
+      ra.forEach((r, i) => expect(rb[i]!.avgLogprob).toBeCloseTo(r.avgLogprob, 4));
+      expect(ra.some((r) => r.tokens.length > 3)).toBe(true);
     });
 
     it('beam search (5 beams, timestamps, rows repeated and dropped as beams move) gives the exported decoder\'s tokens', async () => {

@@ -38,7 +38,7 @@ describe('WhisperEngine: a worker thread owns the sessions', () => {
     expect(s).toMatchObject({ state: 'ready', execution_provider: 'cpu', error: null, variant_file: join(tinyModelDir, 'onnx/encoder_model.onnx') });
     expect(s.execution_provider_reason).toMatch(/CUDA unavailable, fell back to CPU/);
     expect(s.load_time_ms).toBeGreaterThan(0);
-    expect(s.graph_rewrite).toBe('cross-attention keys pre-transposed after step 1 (2 layers); self-attention cache grown in place (4 tensors)');
+    expect(s.graph_rewrite).toBe('cross-attention keys pre-transposed after step 1 (2 layers); self-attention cache grown in place (4 tensors); greedy tokens picked in the graph');
     await e.unload();
     expect(e.status()).toMatchObject({ state: 'not_loaded', execution_provider: null, variant_file: null });
   });

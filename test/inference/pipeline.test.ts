@@ -55,6 +55,9 @@ describe('the pipeline streams long audio in windows', () => {
     expect(r.transcript.duration).toBeCloseTo(150, 1);
     expect(r.timings.ort_decoder_ms).toBeGreaterThan(0);
     expect(r.timings.decoder_runs).toBeGreaterThan(0);
+    // Greedy without timestamps: every step after the first is picked in the graph.
+    expect(r.timings.decoder_greedy_runs).toBeGreaterThan(0);
+    expect(r.timings.decoder_greedy_runs).toBeLessThan(r.timings.decoder_runs);
   });
 
   it('without VAD cuts fixed chunk-length windows, the last one shorter', () => {

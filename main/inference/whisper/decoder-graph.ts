@@ -22,7 +22,14 @@
  *    those and extend its own cache buffers (onnx-model.ts, SelfAttentionCache). Applied
  *    when every present.N.decoder.X of the with-past branch is such a Concat.
  *
- * Either edit is made where its pattern is exact; the other may still apply. It edits the
+ * 3. A greedy head after the If node: `greedy_token = ArgMax(logits + logits_mask)` and
+ *    `greedy_logprob` (its log-softmax value), both [B, S, 1], with `logits_mask` ([vocab],
+ *    0 or −∞: the suppressed tokens) a new input. Greedy decoding without timestamp rules
+ *    then fetches two numbers per row instead of the whole logits row (200 KB per row and
+ *    step, copied out by onnxruntime-node, then scanned twice in JS). Made when the graph
+ *    has a float or float16 `logits` output and none of those names.
+ *
+ * Each edit is made where its pattern is exact; the others may still apply. It edits the
  * protobuf in place: the few messages on the path to the edited nodes are re-encoded,
  * everything else (the weights) is copied as bytes.
  */
@@ -50,7 +57,14 @@ export interface DecoderRewrite {
   stepOutputs: Map<string, string>;
   /** Why edit 2 was not made (null when it was). */
   stepWhy: string | null;
+  /** Whether edit 3 (greedy_token / greedy_logprob, input logits_mask) was made. */
+  greedyHead: boolean;
+  /** Why edit 3 was not made (null when it was). */
+  greedyWhy: string | null;
 }
+
+/** Names edit 3 adds. */
+export const GREEDY = { mask: 'logits_mask', token: 'greedy_token', logprob: 'greedy_logprob' } as const;
 
 export type RewriteResult = { ok: true; rewrite: DecoderRewrite } | { ok: false; why: string };
 
@@ -208,6 +222,43 @@ function transposeNodeChunk(input: string, output: string): Chunks {
   return lengthField(1, [...stringField(1, input), ...stringField(2, output), ...stringField(3, `${output}/Transpose`), ...stringField(4, 'Transpose'), ...attr]);
 }
 
+/** AttributeProto of type INT (int64, two's complement for negatives). */
+function intAttribute(name: string, value: number): Chunks {
+  const bytes: number[] = [];
+  let v = BigInt.asUintN(64, BigInt(value));
+  do {
+    let b = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v !== 0n) b |= 0x80;
+    bytes.push(b);
+  } while (v !== 0n);
+  return lengthField(5, [...stringField(1, name), Uint8Array.from([0x18, ...bytes, 0xa0, 0x01, 2])]);
+}
+
+/** NodeProto with INT attributes. */
+function nodeWithInts(inputs: string[], outputs: string[], name: string, op: string, ints: Array<[string, number]>): Chunks {
+  return lengthField(1, [
+    ...inputs.flatMap((i) => stringField(1, i)),
+    ...outputs.flatMap((o) => stringField(2, o)),
+    ...stringField(3, name),
+    ...stringField(4, op),
+    ...ints.flatMap(([n, v]) => intAttribute(n, v)),
+  ]);
+}
+
+/** The greedy head's nodes (edit 3), reading `logits` of element type `elemType`. */
+function greedyHeadNodes(elemType: number): Chunks {
+  const p = 'greedy_head';
+  const logits = elemType === 1 ? 'logits' : `${p}/logits_float`;
+  return [
+    ...(elemType === 1 ? [] : nodeWithInts(['logits'], [logits], `${p}/Cast`, 'Cast', [['to', 1]])),
+    ...nodeChunk([logits, GREEDY.mask], [`${p}/masked`], `${p}/Add`, 'Add'),
+    ...nodeWithInts([`${p}/masked`], [GREEDY.token], `${p}/ArgMax`, 'ArgMax', [['axis', -1], ['keepdims', 1]]),
+    ...nodeWithInts([`${p}/masked`], [`${p}/logprobs`], `${p}/LogSoftmax`, 'LogSoftmax', [['axis', -1]]),
+    ...nodeWithInts([`${p}/logprobs`, GREEDY.token], [GREEDY.logprob], `${p}/GatherElements`, 'GatherElements', [['axis', -1]]),
+  ];
+}
+
 /** ValueInfoProto: a tensor of `elemType` (TensorProto.DataType), shape left open. */
 function tensorValueInfo(name: string, elemType: number): Chunks {
   const elem = Uint8Array.from([0x08, ...varintBytes(elemType)]);
@@ -330,7 +381,22 @@ function rewrite(w: Wire): RewriteResult {
     return null;
   })();
   if (stepWhy) steps.length = 0;
-  if (keysWhy && stepWhy) return { ok: false, why: `${keysWhy}; ${stepWhy}` };
+
+  // Edit 3: the greedy head.
+  const logitsType = (() => {
+    const f = graphFields.find((x) => x.no === 12 && valueName(x) === 'logits');
+    return f ? elemTypeOf({ f }) : undefined;
+  })();
+  const taken = [GREEDY.mask, GREEDY.token, GREEDY.logprob].find((n) => graphOutputs.has(n) || inputs.some((x) => x.name === n));
+  const greedyWhy =
+    logitsType === undefined
+      ? 'the decoder has no typed logits output'
+      : logitsType !== 1 && logitsType !== 10
+        ? `its logits are of ONNX type ${logitsType}, not float or float16`
+        : taken
+          ? `the decoder already has a ${taken}`
+          : null;
+  if (keysWhy && stepWhy && greedyWhy) return { ok: false, why: `${keysWhy}; ${stepWhy}; ${greedyWhy}` };
 
   // Re-encode bottom-up: the edited nodes, both branch graphs, their attributes, the If
   // node, the key inputs' shapes and the outputs of the main graph, the model.
@@ -376,13 +442,20 @@ function rewrite(w: Wire): RewriteResult {
   });
   const keyNames = new Set(renamed.size > 0 ? keyInputs.map((k) => k.name) : []);
   const graphBody: Chunks = [];
+  const lastGraphNode = lastField(graphFields, 1);
+  const lastGraphInput = lastField(graphFields, 11);
   const lastGraphOutput = lastField(graphFields, 12);
   graphFields.forEach((f, i) => {
     if (f.start === ifNode.field.start) graphBody.push(...lengthField(1, ifBody));
     else if (f.no === 11 && keyNames.has(valueName(f))) graphBody.push(...lengthField(11, swapLastDims(w, f)));
     else if (f.no === 12 && keyNames.has(valueName(f).replace(/^present\./, 'past_key_values.'))) graphBody.push(...lengthField(12, swapLastDims(w, f)));
     else graphBody.push(w.raw(f));
-    if (i === lastGraphOutput) for (const s of steps) graphBody.push(...lengthField(12, tensorValueInfo(s.output, s.elemType)));
+    if (i === lastGraphNode && !greedyWhy) graphBody.push(...greedyHeadNodes(logitsType!));
+    if (i === lastGraphInput && !greedyWhy) graphBody.push(...lengthField(11, tensorValueInfo(GREEDY.mask, 1)));
+    if (i === lastGraphOutput) {
+      for (const s of steps) graphBody.push(...lengthField(12, tensorValueInfo(s.output, s.elemType)));
+      if (!greedyWhy) graphBody.push(...lengthField(12, tensorValueInfo(GREEDY.token, 7)), ...lengthField(12, tensorValueInfo(GREEDY.logprob, 1)));
+    }
   });
   const modelBody: Chunks = modelFields.map((f) => (f.no === 7 && f.wt === 2 ? lengthField(7, graphBody) : [w.raw(f)])).flat();
   const model = new Uint8Array(size(modelBody));
@@ -393,7 +466,7 @@ function rewrite(w: Wire): RewriteResult {
   }
   return {
     ok: true,
-    rewrite: { model, transposedInputs: [...keyNames], keysWhy, stepOutputs: new Map(steps.map((s) => [s.past, s.output])), stepWhy },
+    rewrite: { model, transposedInputs: [...keyNames], keysWhy, stepOutputs: new Map(steps.map((s) => [s.past, s.output])), stepWhy, greedyHead: !greedyWhy, greedyWhy },
   };
 }
 

@@ -14,13 +14,27 @@ export interface StartLogits {
   atSot: Float32Array;
 }
 
+/** What a greedy step picked in the model's graph: per row, the token and its log probability. */
+export interface GreedyStep {
+  tokens: Int32Array;
+  logprobs: Float64Array;
+}
+
 /** One decoding pass over some audio rows; rows are rearranged with reorder(). */
 export interface DecoderSession {
   readonly vocabSize: number;
+  /** True when stepGreedy is available (the decoder graph picks greedy tokens itself). */
+  readonly greedyInGraph?: boolean;
   /** Prompt for every row; rowSources[i] = which audio (encoder output) row i reads. */
   start(prompt: Int32Array, sotIndex: number, rowSources: Int32Array): Promise<StartLogits>;
   /** One token per current row → logits [rows × vocab]. */
   step(tokens: Int32Array): Promise<Float32Array>;
+  /**
+   * One token per current row → each row's argmax and its log-softmax, with the `suppress`
+   * tokens masked (the same array object for the whole pass). Only for greedy decoding
+   * without timestamp rules, where those tokens are the only filter after the first step.
+   */
+  stepGreedy?(tokens: Int32Array, suppress: Int32Array): Promise<GreedyStep>;
   /** The rows to keep, as indices into the current rows (repeats allowed, for beams). */
   reorder(rows: Int32Array): void;
   /** Drop cached tensors. */
@@ -144,16 +158,26 @@ async function sampleLoop(
   const done: boolean[] = new Array<boolean>(n).fill(false);
   let live = Int32Array.from({ length: n }, (_, i) => i); // live[r] = hypothesis of session row r
   let logits = firstLogits;
+  let picked: GreedyStep | null = null;
+  // Greedy without timestamp rules: after the first step (SuppressBlank's only one) the
+  // suppressed tokens are the whole filter, so the graph can pick (decoder-graph.ts, edit 3).
+  const suppress = o.temperature === 0 && group === 1 && o.withoutTimestamps && session.greedyInGraph && session.stepGreedy ? Int32Array.from(o.suppressTokens) : null;
   const next = new Int32Array(n);
   for (let stepNo = 0; ; stepNo++) {
     let keep = 0;
     for (let r = 0; r < live.length; r++) {
       const h = hyps[live[r]!]!;
-      const row = logits.subarray(r * V, (r + 1) * V);
-      for (const f of filters) f.apply(row, h.tokens);
-      const token = o.temperature === 0 ? argmax(row) : sample(row, o.temperature, o.random);
-      // Greedy: the chosen logit is the row's maximum, which saves a pass over the vocabulary.
-      h.sumLogprob += row[token]! - (o.temperature === 0 ? logSumExpFromMax(row, row[token]!) : logSumExp(row));
+      let token: number;
+      if (picked) {
+        token = picked.tokens[r]!;
+        h.sumLogprob += picked.logprobs[r]!;
+      } else {
+        const row = logits.subarray(r * V, (r + 1) * V);
+        for (const f of filters) f.apply(row, h.tokens);
+        token = o.temperature === 0 ? argmax(row) : sample(row, o.temperature, o.random);
+        // Greedy: the chosen logit is the row's maximum, which saves a pass over the vocabulary.
+        h.sumLogprob += row[token]! - (o.temperature === 0 ? logSumExpFromMax(row, row[token]!) : logSumExp(row));
+      }
       if (token === specials.eot) done[live[r]!] = true;
       else {
         h.tokens.push(token);
@@ -178,7 +202,8 @@ async function sampleLoop(
       live = nextLive;
     }
     throwIfAborted(o.signal);
-    logits = await session.step(next.subarray(0, live.length));
+    if (suppress) picked = await session.stepGreedy!(next.subarray(0, live.length), suppress);
+    else logits = await session.step(next.subarray(0, live.length));
   }
   // best_of: the highest length-normalised log probability per audio (MaximumLikelihoodRanker).
   const out: Hypothesis[] = [];

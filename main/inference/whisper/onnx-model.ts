@@ -7,8 +7,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { ConsoleError } from '../../core/errors';
-import { rewriteDecoder } from './decoder-graph';
-import type { DecoderSession, StartLogits } from './decoding';
+import { GREEDY, rewriteDecoder } from './decoder-graph';
+import type { DecoderSession, GreedyStep, StartLogits } from './decoding';
 import { floatArrayToHalf, halfArrayToFloat } from './half';
 import { SelfAttentionCache } from './self-cache';
 
@@ -66,11 +66,13 @@ export interface OrtRunStats {
   encoderMs: number;
   decoderMs: number;
   decoderRuns: number;
+  /** Decoder runs whose greedy tokens the graph picked (decoder-graph.ts, edit 3). */
+  decoderGreedyRuns: number;
 }
 
 export class WhisperOnnxModel {
   readonly shape: ModelShape;
-  readonly stats: OrtRunStats = { encoderMs: 0, decoderMs: 0, decoderRuns: 0 };
+  readonly stats: OrtRunStats = { encoderMs: 0, decoderMs: 0, decoderRuns: 0, decoderGreedyRuns: 0 };
   /**
    * Chunks per encoder run (0 = the whole batch). The encoder's attention scores are
    * [B, heads, 1500, 1500] floats (288 MB per tensor for tiny at B = 8), and on CPU its
@@ -94,7 +96,7 @@ export class WhisperOnnxModel {
     if (!feat) throw invalid('the encoder has no input_features input');
     this.encoderDtype = feat.type === 'float16' ? 'float16' : 'float32';
     const names = decoder.inputMetadata.map((m) => m.name);
-    const known = new Set(['input_ids', 'encoder_hidden_states', 'use_cache_branch']);
+    const known = new Set(['input_ids', 'encoder_hidden_states', 'use_cache_branch', ...(graphRewrite.greedyHead ? [GREEDY.mask] : [])]);
     this.cacheInputs = [];
     for (const n of names) {
       const m = /^past_key_values\.(\d+)\.(decoder|encoder)\.(key|value)$/.exec(n);
@@ -195,6 +197,8 @@ export interface GraphRewrite {
   transposedKeys: ReadonlySet<string>;
   /** past_key_values.N.decoder.X → the output holding each step's own rows (the cache is grown here, not fetched whole). */
   stepOutputs: ReadonlyMap<string, string>;
+  /** Whether the decoder has the greedy head (greedy_token / greedy_logprob from logits + logits_mask). */
+  greedyHead: boolean;
   /** One line for /api/v1/model/info: what was done, or why nothing. */
   summary: string;
 }
@@ -214,7 +218,7 @@ function usesCuda(options: ort.InferenceSession.SessionOptions): boolean {
  * the product as alpha ≠ 1, the attention scale sends MLAS back to packing the keys.
  */
 async function openDecoder(file: string, options: ort.InferenceSession.SessionOptions, allowed: boolean): Promise<{ session: ort.InferenceSession; rewrite: GraphRewrite }> {
-  const none = (why: string) => ({ transposedKeys: new Set<string>(), stepOutputs: new Map<string, string>(), summary: `decoder loaded as exported: ${why}` });
+  const none = (why: string) => ({ transposedKeys: new Set<string>(), stepOutputs: new Map<string, string>(), greedyHead: false, summary: `decoder loaded as exported: ${why}` });
   let why: string;
   if (!allowed) why = 'rewrite turned off';
   else if (usesCuda(options)) why = 'the rewrite is for the CPU kernels; CUDA sessions take the graph as exported';
@@ -224,7 +228,7 @@ async function openDecoder(file: string, options: ort.InferenceSession.SessionOp
     // The file's bytes live only for the call: the rewrite copies what it keeps.
     const r = rewriteDecoder(readFileSync(file));
     if (r.ok) {
-      const { transposedInputs, keysWhy, stepOutputs, stepWhy } = r.rewrite;
+      const { transposedInputs, keysWhy, stepOutputs, stepWhy, greedyHead, greedyWhy } = r.rewrite;
       let sessionOptions = options;
       if (transposedInputs.length > 0) {
         const extra = (options.extra ?? {}) as Record<string, unknown>;
@@ -236,7 +240,8 @@ async function openDecoder(file: string, options: ort.InferenceSession.SessionOp
         const n = transposedInputs.length;
         const keys = keysWhy ? `cross-attention keys read as exported (${keysWhy})` : `cross-attention keys pre-transposed after step 1 (${n} layer${n === 1 ? '' : 's'})`;
         const steps = stepWhy ? `self-attention cache fetched whole each step (${stepWhy})` : `self-attention cache grown in place (${stepOutputs.size} tensors)`;
-        return { session, rewrite: { transposedKeys: new Set(transposedInputs), stepOutputs, summary: `${keys}; ${steps}` } };
+        const greedy = greedyWhy ? `greedy tokens picked in JS (${greedyWhy})` : 'greedy tokens picked in the graph';
+        return { session, rewrite: { transposedKeys: new Set(transposedInputs), stepOutputs, greedyHead, summary: `${keys}; ${steps}; ${greedy}` } };
       } catch (e) {
         why = `the rewritten graph did not load (${(e as Error).message.split('\n')[0]})`;
       }
@@ -264,6 +269,12 @@ class OnnxDecoderSession implements DecoderSession {
   private readonly trueFlag = new ort.Tensor('bool', new Uint8Array([1]), [1]);
   /** What each step after the first fetches. */
   private readonly stepFetches: string[];
+  /** The same, with the greedy head's two outputs instead of the logits. */
+  private readonly greedyFetches: string[];
+  /** A decoder with the greedy head needs its logits_mask fed on every run: zeros when unused. */
+  private readonly noMask: Tensor | null;
+  /** The mask of the last suppression list asked for (decodeRows passes the same array every step). */
+  private mask: { ids: Int32Array; tensor: Tensor } | null = null;
 
   constructor(
     private readonly model: WhisperOnnxModel,
@@ -276,7 +287,15 @@ class OnnxDecoderSession implements DecoderSession {
     // placeholders in the with-past branch, and the step-1 encoder K/V must stay. A rewritten
     // decoder gives each step's own rows, appended here, instead of the whole grown cache.
     const { stepOutputs } = model.graphRewrite;
-    this.stepFetches = ['logits', ...cacheInputs.filter((c) => c.side === 'decoder').map((c) => stepOutputs.get(c.name) ?? `present.${c.layer}.decoder.${c.kind}`)];
+    const cacheFetches = cacheInputs.filter((c) => c.side === 'decoder').map((c) => stepOutputs.get(c.name) ?? `present.${c.layer}.decoder.${c.kind}`);
+    this.stepFetches = ['logits', ...cacheFetches];
+    this.greedyFetches = [GREEDY.token, GREEDY.logprob, ...cacheFetches];
+    this.noMask = model.graphRewrite.greedyHead ? new ort.Tensor('float32', new Float32Array(this.vocabSize), [this.vocabSize]) : null;
+  }
+
+  /** Greedy steps can be picked in the graph (decoder-graph.ts, edit 3). */
+  get greedyInGraph(): boolean {
+    return this.noMask !== null;
   }
 
   private count(t0: number): void {
@@ -305,6 +324,7 @@ class OnnxDecoderSession implements DecoderSession {
       encoder_hidden_states: new ort.Tensor(this.enc.dtype, this.hidden, [R, ...this.enc.dims.slice(1)]),
       use_cache_branch: this.falseFlag,
     };
+    if (this.noMask) feeds[GREEDY.mask] = this.noMask;
     const transposed = this.model.graphRewrite.transposedKeys;
     for (const c of this.cacheInputs) feeds[c.name] = new ort.Tensor(dtype, empty, transposed.has(c.name) ? [R, heads, headDim, 0] : [R, heads, 0, headDim]);
     const t0 = performance.now();
@@ -342,7 +362,7 @@ class OnnxDecoderSession implements DecoderSession {
     }
   }
 
-  async step(tokens: Int32Array): Promise<Float32Array> {
+  private stepFeeds(tokens: Int32Array, mask: Tensor | null): Record<string, Tensor> {
     const R = tokens.length;
     const ids = new BigInt64Array(R);
     for (let r = 0; r < R; r++) ids[r] = BigInt(tokens[r]!);
@@ -351,12 +371,41 @@ class OnnxDecoderSession implements DecoderSession {
       encoder_hidden_states: new ort.Tensor(this.enc.dtype, this.hidden, [R, ...this.enc.dims.slice(1)]),
       use_cache_branch: this.trueFlag,
     };
+    if (mask) feeds[GREEDY.mask] = mask;
     for (const c of this.cacheInputs) feeds[c.name] = this.grown.get(c.name)?.tensor() ?? this.cache.get(c.name)!;
+    return feeds;
+  }
+
+  async step(tokens: Int32Array): Promise<Float32Array> {
     const t0 = performance.now();
-    const out = await this.model.decoder.run(feeds, this.stepFetches);
+    const out = await this.model.decoder.run(this.stepFeeds(tokens, this.noMask), this.stepFetches);
     this.count(t0);
     this.keepPresent(out, false);
     return this.logitsOf(out.logits!);
+  }
+
+  async stepGreedy(tokens: Int32Array, suppress: Int32Array): Promise<GreedyStep> {
+    if (!this.noMask) throw new Error('this decoder has no greedy head');
+    if (this.mask?.ids !== suppress) {
+      const m = new Float32Array(this.vocabSize);
+      for (const t of suppress) if (t >= 0 && t < m.length) m[t] = -Infinity;
+      this.mask = { ids: suppress, tensor: new ort.Tensor('float32', m, [m.length]) };
+    }
+    const t0 = performance.now();
+    const out = await this.model.decoder.run(this.stepFeeds(tokens, this.mask.tensor), this.greedyFetches);
+    this.count(t0);
+    this.model.stats.decoderGreedyRuns++;
+    this.keepPresent(out, false);
+    const tok = out[GREEDY.token]!.data as BigInt64Array;
+    const lp = out[GREEDY.logprob]!.data as Float32Array;
+    const R = tokens.length;
+    const next = new Int32Array(R);
+    const logprobs = new Float64Array(R);
+    for (let r = 0; r < R; r++) {
+      next[r] = Number(tok[r]);
+      logprobs[r] = lp[r]!;
+    }
+    return { tokens: next, logprobs };
   }
 
   reorder(rows: Int32Array): void {

@@ -6,7 +6,7 @@
 import { deflateSync } from 'node:zlib';
 import { seededRandom } from '../../core/random';
 import type { Segment } from '../types';
-import { decodeRows, type DecodedRow, type DecoderSession, type DecodeOptions } from './decoding';
+import { decodeRows, type DecodedRow, type DecoderSession, type DecodeOptions, type GreedyStep } from './decoding';
 import { TIME_PRECISION, type WhisperTokenizer } from './tokenizer';
 
 export interface WhisperDecodingOptions {
@@ -249,8 +249,15 @@ class SubsetSession implements DecoderSession {
     for (let i = 0; i < rowSources.length; i++) mapped[i] = this.rows[rowSources[i]!]!;
     return this.inner.start(prompt, sotIndex, mapped);
   }
+  get greedyInGraph(): boolean {
+    return this.inner.greedyInGraph === true && this.inner.stepGreedy !== undefined;
+  }
   step(tokens: Int32Array) {
     return this.inner.step(tokens);
+  }
+  stepGreedy(tokens: Int32Array, suppress: Int32Array): Promise<GreedyStep> {
+    if (!this.inner.stepGreedy) throw new Error('the decoder session picks no greedy tokens itself');
+    return this.inner.stepGreedy(tokens, suppress);
   }
   reorder(rows: Int32Array) {
     this.inner.reorder(rows);
