@@ -15,6 +15,8 @@ export const engineStatus = z.object({
   load_time_ms: z.number().nullable(),
   /** What the engine changed in the decoder graph at load (CPU), or why it loaded it as exported. */
   graph_rewrite: z.string().nullable(),
+  /** The same for the encoder graph (self-attention fused on CPU), or why it loaded as exported. */
+  encoder_rewrite: z.string().nullable(),
   error: z.string().nullable(),
 });
 export type EngineStatus = z.infer<typeof engineStatus>;

@@ -10,7 +10,7 @@ export class ModelFolderStatus {
   status(): EngineStatus {
     const { modelsDir, name } = this.where();
     const info = inspectModelFolder(modelDir(modelsDir, name), name);
-    const base = { execution_provider: null, execution_provider_reason: null, variant_file: null, load_time_ms: null, graph_rewrite: null };
+    const base = { execution_provider: null, execution_provider_reason: null, variant_file: null, load_time_ms: null, graph_rewrite: null, encoder_rewrite: null };
     if (info.problem) {
       return { ...base, state: 'unavailable', message: `Model ${name}: ${info.problem}`, error: MODEL_HINT };
     }

@@ -138,7 +138,7 @@ describe('alerts over the routes, with a real Redis', () => {
     alerts.reportSystemError('worker_crash', 'worker 2 exited with code 134');
     // the engine's status turning to "error" and an uncaught exception are picked up by the module itself
     server.services.provide('engineStatus', {
-      status: () => ({ state: 'error', message: 'Model test-tiny-en failed to load', execution_provider: null, execution_provider_reason: null, variant_file: null, load_time_ms: null, graph_rewrite: null, error: 'inference worker exited with code 139' }),
+      status: () => ({ state: 'error', message: 'Model test-tiny-en failed to load', execution_provider: null, execution_provider_reason: null, variant_file: null, load_time_ms: null, graph_rewrite: null, encoder_rewrite: null, error: 'inference worker exited with code 139' }),
     });
     (process.emit as (event: string, ...args: unknown[]) => boolean)('uncaughtExceptionMonitor', new Error('boom in a timer'), 'uncaughtException');
     await alerts.evaluate();

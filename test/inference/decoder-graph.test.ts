@@ -259,8 +259,10 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
       const prompt = Int32Array.from(golden.prompts.notimestamps);
       const options = { temperature: 0, beamSize: 1, bestOf: 1, sampleLen: 40, withoutTimestamps: true, maxInitialTimestampIndex: null, suppressTokens: golden.suppress_tokens, suppressBlank: true, blankTokens: [220], random: Math.random };
       let graphSteps = 0;
+      // One encoder output for both: the decoders alone are compared.
+      const enc = await exported.encode(features, inputs.length);
       const run = async (m: WhisperOnnxModel) => {
-        const session = m.decoderSession(await m.encode(features, inputs.length));
+        const session = m.decoderSession(enc);
         const inner = session.stepGreedy?.bind(session);
         if (inner) session.stepGreedy = (t, s) => (graphSteps++, inner(t, s));
         return decodeRows(session, sp, prompt, 0, inputs.length, options);
@@ -282,7 +284,8 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
       const sp = WhisperTokenizer.fromModelFolder(tinyModelDir).specials;
       const prompt = Int32Array.from(golden.prompts.timestamps);
       const options = { temperature: 0, beamSize: 5, bestOf: 1, sampleLen: 24, withoutTimestamps: false, maxInitialTimestampIndex: 50, suppressTokens: golden.suppress_tokens, suppressBlank: true, blankTokens: [220], random: Math.random };
-      const run = async (m: WhisperOnnxModel) => decodeRows(m.decoderSession(await m.encode(features, inputs.length)), sp, prompt, 0, inputs.length, options);
+      const enc = await exported.encode(features, inputs.length);
+      const run = async (m: WhisperOnnxModel) => decodeRows(m.decoderSession(enc), sp, prompt, 0, inputs.length, options);
       const [ra, rb] = [await run(exported), await run(rewritten)];
       expect(rb.map((r) => r.tokens)).toEqual(ra.map((r) => r.tokens));
       ra.forEach((r, i) => expect(rb[i]!.avgLogprob).toBeCloseTo(r.avgLogprob, 4));

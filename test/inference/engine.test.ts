@@ -39,6 +39,7 @@ describe('WhisperEngine: a worker thread owns the sessions', () => {
     expect(s.execution_provider_reason).toMatch(/CUDA unavailable, fell back to CPU/);
     expect(s.load_time_ms).toBeGreaterThan(0);
     expect(s.graph_rewrite).toBe('cross-attention keys pre-transposed after step 1 (2 layers); self-attention cache grown in place (4 tensors); greedy tokens picked in the graph');
+    expect(s.encoder_rewrite).toBe('self-attention fused into MultiHeadAttention (2 layers)');
     await e.unload();
     expect(e.status()).toMatchObject({ state: 'not_loaded', execution_provider: null, variant_file: null });
   });

@@ -122,7 +122,7 @@ export class WhisperEngine {
       // Before the first load, say whether loading can work at all (files on disk only).
       const problem = folderProblem(this.opts.modelDir, name, this.opts.profile.compute_type);
       if (problem)
-        return { state: 'unavailable', message: problem, execution_provider: null, execution_provider_reason: null, variant_file: null, load_time_ms: null, graph_rewrite: null, error: MODEL_HINT };
+        return { state: 'unavailable', message: problem, execution_provider: null, execution_provider_reason: null, variant_file: null, load_time_ms: null, graph_rewrite: null, encoder_rewrite: null, error: MODEL_HINT };
     }
     const messages: Record<EngineStatus['state'], string> = {
       not_loaded: `Model ${name} not loaded; loads on first use`,
@@ -140,6 +140,7 @@ export class WhisperEngine {
       variant_file: this.info?.variantFile ?? null,
       load_time_ms: this.info ? Math.round(this.info.loadTimeMs) : null,
       graph_rewrite: this.info?.graphRewrite ?? null,
+      encoder_rewrite: this.info?.encoderRewrite ?? null,
       error: this.lastError,
     };
   }

@@ -73,6 +73,8 @@ export interface LoadedInfo {
   loadTimeMs: number;
   /** WhisperOnnxModel.graphRewrite.summary. */
   graphRewrite: string;
+  /** WhisperOnnxModel.graphRewrite.encoderSummary. */
+  encoderRewrite: string;
   multilingual: boolean;
   chunkLengthS: number;
   /** The worker thread's nice value after load, and why it is not the one asked for (if so). */

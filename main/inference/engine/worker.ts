@@ -179,6 +179,7 @@ port.on('message', (m: ToWorker) => {
               computeType: whisper.variant.computeType,
               loadTimeMs: whisper.loadTimeMs,
               graphRewrite: whisper.model.graphRewrite.summary,
+              encoderRewrite: whisper.model.graphRewrite.encoderSummary,
               multilingual: whisper.tokenizer.multilingual,
               chunkLengthS: whisper.model.shape.chunkLengthS,
               nice: os.getPriority(),

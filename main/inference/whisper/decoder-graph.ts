@@ -34,17 +34,7 @@
  * everything else (the weights) is copied as bytes.
  */
 
-/** One field of a protobuf message: its bytes are buf[start, end), its value buf[valStart, end). */
-interface Field {
-  no: number;
-  wt: number;
-  start: number;
-  valStart: number;
-  end: number;
-}
-
-/** A message as byte chunks (views into the source buffer where unchanged). */
-type Chunks = Uint8Array[];
+import { attribute, attributeInt, type Chunks, type Field, joinChunks, lastField, lengthField, type NodeInfo, nodeChunk, nodeInfo, nodeWithInts, stringField, tensorValueInfo, valueInfoElemType, valueInfoName, Wire } from './onnx-proto';
 
 export interface DecoderRewrite {
   /** The rewritten model, to create the session from. */
@@ -73,177 +63,11 @@ function stepOutputName(pastName: string): string {
   return pastName.replace(/^past_key_values\./, 'step_key_values.');
 }
 
-class Wire {
-  constructor(readonly buf: Uint8Array) {}
-
-  varint(pos: number): [number, number] {
-    let result = 0;
-    let mul = 1;
-    for (;;) {
-      if (pos >= this.buf.length) throw new Error('truncated varint');
-      const b = this.buf[pos++]!;
-      result += (b & 0x7f) * mul;
-      if (b < 0x80) return [result, pos];
-      mul *= 128;
-      if (mul > 2 ** 63) throw new Error('varint too long');
-    }
-  }
-
-  fields(start: number, end: number): Field[] {
-    const out: Field[] = [];
-    let pos = start;
-    while (pos < end) {
-      const fStart = pos;
-      const [key, p1] = this.varint(pos);
-      const no = Math.floor(key / 8);
-      const wt = key % 8;
-      let valStart = p1;
-      let fEnd: number;
-      if (wt === 0) fEnd = this.varint(p1)[1];
-      else if (wt === 1) fEnd = p1 + 8;
-      else if (wt === 5) fEnd = p1 + 4;
-      else if (wt === 2) {
-        const [len, p2] = this.varint(p1);
-        valStart = p2;
-        fEnd = p2 + len;
-      } else throw new Error(`unsupported wire type ${wt}`);
-      if (fEnd > end) throw new Error('field runs past its message');
-      out.push({ no, wt, start: fStart, valStart, end: fEnd });
-      pos = fEnd;
-    }
-    return out;
-  }
-
-  str(f: Field): string {
-    return new TextDecoder().decode(this.buf.subarray(f.valStart, f.end));
-  }
-
-  raw(f: Field): Uint8Array {
-    return this.buf.subarray(f.start, f.end);
-  }
-
-  /** Packed or repeated int64 values of field `no`. */
-  ints(fs: Field[], no: number): number[] {
-    const out: number[] = [];
-    for (const f of fs) {
-      if (f.no !== no) continue;
-      if (f.wt === 0) out.push(this.varint(f.valStart)[0]);
-      else if (f.wt === 2) for (let p = f.valStart; p < f.end; ) {
-        const [v, np] = this.varint(p);
-        out.push(v);
-        p = np;
-      }
-    }
-    return out;
-  }
-}
-
-function varintBytes(n: number): number[] {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n % 128) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}
-
-function size(chunks: Chunks): number {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  return n;
-}
-
-/** A length-delimited field `no` holding `body`. */
-function lengthField(no: number, body: Chunks): Chunks {
-  return [Uint8Array.from([...varintBytes(no * 8 + 2), ...varintBytes(size(body))]), ...body];
-}
-
-function stringField(no: number, s: string): Chunks {
-  return lengthField(no, [new TextEncoder().encode(s)]);
-}
-
-interface NodeInfo {
-  field: Field;
-  fields: Field[];
-  op: string;
-  inputs: string[];
-  outputs: string[];
-}
-
-function nodeInfo(w: Wire, field: Field): NodeInfo {
-  const fields = w.fields(field.valStart, field.end);
-  const op = fields.find((f) => f.no === 4);
-  return {
-    field,
-    fields,
-    op: op ? w.str(op) : '',
-    inputs: fields.filter((f) => f.no === 1).map((f) => w.str(f)),
-    outputs: fields.filter((f) => f.no === 2).map((f) => w.str(f)),
-  };
-}
-
-function attribute(w: Wire, node: NodeInfo, name: string): Field[] | null {
-  for (const f of node.fields) {
-    if (f.no !== 5) continue;
-    const af = w.fields(f.valStart, f.end);
-    const n = af.find((x) => x.no === 1);
-    if (n && w.str(n) === name) return af;
-  }
-  return null;
-}
-
-/** An attribute's int value (AttributeProto.i, signed int64), or null when absent. */
-function attributeInt(w: Wire, node: NodeInfo, name: string): number | null {
-  const f = attribute(w, node, name)?.find((x) => x.no === 3 && x.wt === 0);
-  if (!f) return null;
-  let v = 0n;
-  let shift = 0n;
-  for (let p = f.valStart; p < f.end; p++) {
-    v |= BigInt(w.buf[p]! & 0x7f) << shift;
-    shift += 7n;
-  }
-  return Number(BigInt.asIntN(64, v));
-}
-
-function lastField(fields: Field[], no: number): number {
-  for (let i = fields.length - 1; i >= 0; i--) if (fields[i]!.no === no) return i;
-  return -1;
-}
-
-function nodeChunk(inputs: string[], outputs: string[], name: string, op: string): Chunks {
-  return lengthField(1, [...inputs.flatMap((i) => stringField(1, i)), ...outputs.flatMap((o) => stringField(2, o)), ...stringField(3, name), ...stringField(4, op)]);
-}
-
 /** Transpose(0,1,3,2) as a NodeProto. */
 function transposeNodeChunk(input: string, output: string): Chunks {
   const perm = Uint8Array.from([0x40, 0, 0x40, 1, 0x40, 3, 0x40, 2]);
   const attr = lengthField(5, [...stringField(1, 'perm'), perm, Uint8Array.from([0xa0, 0x01, 7])]);
   return lengthField(1, [...stringField(1, input), ...stringField(2, output), ...stringField(3, `${output}/Transpose`), ...stringField(4, 'Transpose'), ...attr]);
-}
-
-/** AttributeProto of type INT (int64, two's complement for negatives). */
-function intAttribute(name: string, value: number): Chunks {
-  const bytes: number[] = [];
-  let v = BigInt.asUintN(64, BigInt(value));
-  do {
-    let b = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v !== 0n) b |= 0x80;
-    bytes.push(b);
-  } while (v !== 0n);
-  return lengthField(5, [...stringField(1, name), Uint8Array.from([0x18, ...bytes, 0xa0, 0x01, 2])]);
-}
-
-/** NodeProto with INT attributes. */
-function nodeWithInts(inputs: string[], outputs: string[], name: string, op: string, ints: Array<[string, number]>): Chunks {
-  return lengthField(1, [
-    ...inputs.flatMap((i) => stringField(1, i)),
-    ...outputs.flatMap((o) => stringField(2, o)),
-    ...stringField(3, name),
-    ...stringField(4, op),
-    ...ints.flatMap(([n, v]) => intAttribute(n, v)),
-  ]);
 }
 
 /** The greedy head's nodes (edit 3), reading `logits` of element type `elemType`. */
@@ -257,12 +81,6 @@ function greedyHeadNodes(elemType: number): Chunks {
     ...nodeWithInts([`${p}/masked`], [`${p}/logprobs`], `${p}/LogSoftmax`, 'LogSoftmax', [['axis', -1]]),
     ...nodeWithInts([`${p}/logprobs`, GREEDY.token], [GREEDY.logprob], `${p}/GatherElements`, 'GatherElements', [['axis', -1]]),
   ];
-}
-
-/** ValueInfoProto: a tensor of `elemType` (TensorProto.DataType), shape left open. */
-function tensorValueInfo(name: string, elemType: number): Chunks {
-  const elem = Uint8Array.from([0x08, ...varintBytes(elemType)]);
-  return [...stringField(1, name), ...lengthField(2, lengthField(1, [elem]))];
 }
 
 /** Rewrite a merged decoder's bytes; `{ ok: false, why }` when neither pattern is there. */
@@ -291,7 +109,7 @@ function rewrite(w: Wire): RewriteResult {
   const ifNodes = graphFields.filter((f) => f.no === 1).map((f) => nodeInfo(w, f)).filter((n) => n.op === 'If');
   if (ifNodes.length !== 1) return { ok: false, why: `the main graph has ${ifNodes.length} If nodes, not the merged decoder's one` };
   const ifNode = ifNodes[0]!;
-  const valueName = (f: Field) => w.str(w.fields(f.valStart, f.end).find((y) => y.no === 1)!);
+  const valueName = (f: Field) => valueInfoName(w, f);
   const inputs = graphFields
     .filter((f) => f.no === 11)
     .map((f) => ({ f, name: valueName(f) }));
@@ -311,12 +129,7 @@ function rewrite(w: Wire): RewriteResult {
     return { ok: false, why: "the If node's branches do not have one output per If output" };
 
   // Edit 1: encoder keys read pre-transposed.
-  const elemTypeOf = (x: { f: Field }): number | undefined =>
-    w
-      .fields(x.f.valStart, x.f.end)
-      .filter((f) => f.no === 2)
-      .flatMap((f) => w.fields(f.valStart, f.end).filter((t) => t.no === 1))
-      .flatMap((t) => w.ints(w.fields(t.valStart, t.end), 1))[0];
+  const elemTypeOf = (x: { f: Field }): number | undefined => valueInfoElemType(w, x.f);
   const keyInputs = inputs.filter((x) => /^past_key_values\.\d+\.encoder\.key$/.test(x.name));
   const drop = new Set<NodeInfo>();
   const renamed = new Map<NodeInfo, { from: string; to: string }>();
@@ -458,12 +271,7 @@ function rewrite(w: Wire): RewriteResult {
     }
   });
   const modelBody: Chunks = modelFields.map((f) => (f.no === 7 && f.wt === 2 ? lengthField(7, graphBody) : [w.raw(f)])).flat();
-  const model = new Uint8Array(size(modelBody));
-  let at = 0;
-  for (const c of modelBody) {
-    model.set(c, at);
-    at += c.length;
-  }
+  const model = joinChunks(modelBody);
   return {
     ok: true,
     rewrite: { model, transposedInputs: [...keyNames], keysWhy, stepOutputs: new Map(steps.map((s) => [s.past, s.output])), stepWhy, greedyHead: !greedyWhy, greedyWhy },

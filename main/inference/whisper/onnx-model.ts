@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { ConsoleError } from '../../core/errors';
 import { GREEDY, rewriteDecoder } from './decoder-graph';
+import { rewriteEncoder } from './encoder-graph';
 import type { DecoderSession, GreedyStep, StartLogits } from './decoding';
 import { floatArrayToHalf, halfArrayToFloat } from './half';
 import { SelfAttentionCache } from './self-cache';
@@ -115,9 +116,11 @@ export class WhisperOnnxModel {
    * pre-transposed when the graph has the pattern for it (decoder-graph.ts).
    */
   static async load(dir: string, encoderFile: string, decoderFile: string, options: ort.InferenceSession.SessionOptions, rewrite = true): Promise<WhisperOnnxModel> {
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, number | undefined>;
     // No arena for the encoder: its few huge activations go back to the OS after each run
     // instead of pinning peak memory for the life of the session.
-    const encoder = await ort.InferenceSession.create(encoderFile, { ...options, enableCpuMemArena: false });
+    const enc = await openEncoder(encoderFile, { ...options, enableCpuMemArena: false }, rewrite, config.encoder_attention_heads ?? 0);
+    const encoder = enc.session;
     let opened: { session: ort.InferenceSession; rewrite: GraphRewrite };
     try {
       opened = await openDecoder(decoderFile, options, rewrite);
@@ -126,7 +129,6 @@ export class WhisperOnnxModel {
       throw e;
     }
     const decoder = opened.session;
-    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, number | undefined>;
     const pre = JSON.parse(readFileSync(join(dir, 'preprocessor_config.json'), 'utf8')) as Record<string, number | undefined>;
     const past = tensorMeta(decoder, 'past_key_values.0.decoder.key');
     const logits = tensorMeta(decoder, 'logits', true);
@@ -145,7 +147,7 @@ export class WhisperOnnxModel {
       vocabSize: numOr(logits?.shape[2], numOr(config.vocab_size, 0)),
     };
     try {
-      return new WhisperOnnxModel(encoder, decoder, shape, opened.rewrite);
+      return new WhisperOnnxModel(encoder, decoder, shape, { ...opened.rewrite, encoderSummary: enc.summary });
     } catch (e) {
       await Promise.all([encoder.release(), decoder.release()]);
       throw e;
@@ -199,12 +201,43 @@ export interface GraphRewrite {
   stepOutputs: ReadonlyMap<string, string>;
   /** Whether the decoder has the greedy head (greedy_token / greedy_logprob from logits + logits_mask). */
   greedyHead: boolean;
-  /** One line for /api/v1/model/info: what was done, or why nothing. */
+  /** One line for /api/v1/model/info: what was done to the decoder, or why nothing. */
   summary: string;
+  /** The same for the encoder (encoder-graph.ts). */
+  encoderSummary: string;
 }
 
 /** Larger decoders load as exported: the rewrite holds the file and its rewritten copy in memory at once. */
 const REWRITE_MAX_BYTES = 2 ** 30;
+
+/** Why a graph is loaded as exported before looking at it, or null when it may be rewritten. */
+function rewriteRefused(file: string, options: ort.InferenceSession.SessionOptions, allowed: boolean): string | null {
+  if (!allowed) return 'rewrite turned off';
+  if (usesCuda(options)) return 'the rewrite is for the CPU kernels; CUDA sessions take the graph as exported';
+  if (existsSync(`${file}_data`) || existsSync(`${file}.data`)) return 'its weights are in an external data file, which a graph loaded from memory cannot find';
+  if (statSync(file).size > REWRITE_MAX_BYTES) return `the file is over ${REWRITE_MAX_BYTES / 2 ** 30} GiB; rewriting it would hold a second copy in memory while loading`;
+  return null;
+}
+
+/**
+ * The encoder, its self-attention fused into onnxruntime's MultiHeadAttention where the
+ * graph has the pattern (encoder-graph.ts); otherwise (or if that graph will not load) as it is.
+ */
+async function openEncoder(file: string, options: ort.InferenceSession.SessionOptions, allowed: boolean, heads: number): Promise<{ session: ort.InferenceSession; summary: string }> {
+  let why = rewriteRefused(file, options, allowed);
+  if (why === null) {
+    const r = rewriteEncoder(readFileSync(file), heads);
+    if (r.ok) {
+      try {
+        const session = await ort.InferenceSession.create(r.rewrite.model, options);
+        return { session, summary: `self-attention fused into MultiHeadAttention (${r.rewrite.fused} layer${r.rewrite.fused === 1 ? '' : 's'})` };
+      } catch (e) {
+        why = `the rewritten graph did not load (${(e as Error).message.split('\n')[0]})`;
+      }
+    } else why = r.why;
+  }
+  return { session: await ort.InferenceSession.create(file, options), summary: `encoder loaded as exported: ${why}` };
+}
 
 function usesCuda(options: ort.InferenceSession.SessionOptions): boolean {
   return (options.executionProviders ?? []).some((ep) => (typeof ep === 'string' ? ep : ep.name) === 'cuda');
@@ -218,13 +251,9 @@ function usesCuda(options: ort.InferenceSession.SessionOptions): boolean {
  * the product as alpha ≠ 1, the attention scale sends MLAS back to packing the keys.
  */
 async function openDecoder(file: string, options: ort.InferenceSession.SessionOptions, allowed: boolean): Promise<{ session: ort.InferenceSession; rewrite: GraphRewrite }> {
-  const none = (why: string) => ({ transposedKeys: new Set<string>(), stepOutputs: new Map<string, string>(), greedyHead: false, summary: `decoder loaded as exported: ${why}` });
-  let why: string;
-  if (!allowed) why = 'rewrite turned off';
-  else if (usesCuda(options)) why = 'the rewrite is for the CPU kernels; CUDA sessions take the graph as exported';
-  else if (existsSync(`${file}_data`) || existsSync(`${file}.data`)) why = 'its weights are in an external data file, which a graph loaded from memory cannot find';
-  else if (statSync(file).size > REWRITE_MAX_BYTES) why = `the file is over ${REWRITE_MAX_BYTES / 2 ** 30} GiB; rewriting it would hold a second copy in memory while loading`;
-  else {
+  const none = (why: string) => ({ transposedKeys: new Set<string>(), stepOutputs: new Map<string, string>(), greedyHead: false, summary: `decoder loaded as exported: ${why}`, encoderSummary: '' });
+  let why = rewriteRefused(file, options, allowed);
+  if (why === null) {
     // The file's bytes live only for the call: the rewrite copies what it keeps.
     const r = rewriteDecoder(readFileSync(file));
     if (r.ok) {
@@ -241,7 +270,7 @@ async function openDecoder(file: string, options: ort.InferenceSession.SessionOp
         const keys = keysWhy ? `cross-attention keys read as exported (${keysWhy})` : `cross-attention keys pre-transposed after step 1 (${n} layer${n === 1 ? '' : 's'})`;
         const steps = stepWhy ? `self-attention cache fetched whole each step (${stepWhy})` : `self-attention cache grown in place (${stepOutputs.size} tensors)`;
         const greedy = greedyWhy ? `greedy tokens picked in JS (${greedyWhy})` : 'greedy tokens picked in the graph';
-        return { session, rewrite: { transposedKeys: new Set(transposedInputs), stepOutputs, greedyHead, summary: `${keys}; ${steps}; ${greedy}` } };
+        return { session, rewrite: { transposedKeys: new Set(transposedInputs), stepOutputs, greedyHead, summary: `${keys}; ${steps}; ${greedy}`, encoderSummary: '' } };
       } catch (e) {
         why = `the rewritten graph did not load (${(e as Error).message.split('\n')[0]})`;
       }

@@ -34,6 +34,12 @@ export function ModelPanelBody({ info, lang, full }: { info: ModelInfo; lang: La
             <dd>{e.execution_provider_reason}</dd>
           </div>
         )}
+        {e.encoder_rewrite && (
+          <div>
+            <dt>{t('model.encoder_rewrite')}</dt>
+            <dd data-testid="model-encoder-rewrite">{e.encoder_rewrite}</dd>
+          </div>
+        )}
         {e.graph_rewrite && (
           <div>
             <dt>{t('model.graph_rewrite')}</dt>

@@ -292,6 +292,7 @@ export const en = {
     ep: 'execution provider',
     ep_reason: 'why',
     graph_rewrite: 'decoder graph',
+    encoder_rewrite: 'encoder graph',
     ep_none: 'not loaded yet',
     compute_type: 'compute type',
     batch_size: 'batch size',

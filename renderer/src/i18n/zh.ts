@@ -294,6 +294,7 @@ export const zh: Messages = {
     ep: '执行后端',
     ep_reason: '原因',
     graph_rewrite: '解码器计算图',
+    encoder_rewrite: '编码器计算图',
     ep_none: '尚未加载',
     compute_type: '计算精度',
     batch_size: '批大小',
