@@ -246,7 +246,7 @@ ${f1(t.ortDec / 1000 / minutes)} s per audio minute and the encoder ${f1(t.ortEn
 | log-mel (JS) | ${f1(t.mel / 1000)} | ${((t.mel / t.total) * 100).toFixed(1)} |
 | encoder (inside ORT) | ${f1(t.ortEnc / 1000)} | ${((t.ortEnc / t.total) * 100).toFixed(1)} |
 | decoder (inside ORT) | ${f1(t.ortDec / 1000)} | ${((t.ortDec / t.total) * 100).toFixed(1)} |
-| decoder loop JS (logit filters, argmax/log-softmax, cache bookkeeping) | ${f1((t.dec - t.ortDec) / 1000)} | ${(((t.dec - t.ortDec) / t.total) * 100).toFixed(1)} |
+| decoder loop JS (self-attention cache appends, feeds; logit filters where the graph does not pick) | ${f1((t.dec - t.ortDec) / 1000)} | ${(((t.dec - t.ortDec) / t.total) * 100).toFixed(1)} |
 | **all outside ORT and ffmpeg** (mel + JS + glue) | ${f1(outsideOrt / 1000)} | **${((outsideOrt / t.total) * 100).toFixed(1)}** (target ≤ 10) |
 
 ${memory}`;

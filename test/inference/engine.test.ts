@@ -30,6 +30,20 @@ describe('WhisperEngine: a worker thread owns the sessions', () => {
     await Promise.all(engines.map((e) => e.unload()));
   });
 
+  it('WHISPERX_GRAPH_REWRITE=off loads both graphs as exported, and says so', async () => {
+    process.env.WHISPERX_GRAPH_REWRITE = 'off';
+    try {
+      const e = make();
+      await e.load();
+      const s = engineStatus.parse(e.status());
+      expect(s.graph_rewrite).toBe('decoder loaded as exported: rewrite turned off');
+      expect(s.encoder_rewrite).toBe('encoder loaded as exported: rewrite turned off');
+      await e.unload();
+    } finally {
+      delete process.env.WHISPERX_GRAPH_REWRITE;
+    }
+  });
+
   it('device auto on a machine without CUDA falls back to CPU and says why', async () => {
     const e = make();
     expect(e.status().state).toBe('not_loaded');

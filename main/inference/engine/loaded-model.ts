@@ -39,8 +39,9 @@ export async function loadWhisper(req: WhisperLoadRequest): Promise<LoadedWhispe
     });
   const variant = pickVariant(info, req.computeType);
   const tokenizer = WhisperTokenizer.fromModelFolder(req.modelDir);
-  // WHISPERX_DECODER_REWRITE=off loads the decoder exactly as exported (docs/configuration.md).
-  const rewrite = process.env.WHISPERX_DECODER_REWRITE !== 'off';
+  // WHISPERX_GRAPH_REWRITE=off (or the older WHISPERX_DECODER_REWRITE=off) loads the encoder
+  // and decoder exactly as exported (docs/configuration.md).
+  const rewrite = process.env.WHISPERX_GRAPH_REWRITE !== 'off' && process.env.WHISPERX_DECODER_REWRITE !== 'off';
   const { value: model, choice } = await openWithProviders(req.provider, (opts) => WhisperOnnxModel.load(req.modelDir, variant.encoder, variant.decoder, opts, rewrite));
   if (choice.provider === 'cpu') model.encoderBatch = 1;
   if (model.shape.nMels !== 80 && model.shape.nMels !== 128) {
