@@ -187,19 +187,23 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
       expect(rewritten.graphRewrite.summary).toBe(BOTH);
     });
 
-    it('over 12 steps for 3 rows, after the rows are reordered too (≤ 1e-4 of the logits range)', async () => {
+    /** Both decoders over one encoder output of the first three golden inputs, started on the timestamps prompt. */
+    const startPair = async () => {
       const golden = loadGolden();
       const inputs = golden.inputs.slice(0, 3);
-      const features = goldenFeatures(inputs.length);
-      const enc = await exported.encode(features, inputs.length);
+      const enc = await exported.encode(goldenFeatures(inputs.length), inputs.length);
       const a = exported.decoderSession(enc);
       const b = rewritten.decoderSession(enc);
       const rows = Int32Array.from(inputs.map((_, i) => i));
       const prompt = Int32Array.from(golden.prompts.timestamps);
-      const sa = await a.start(prompt, 0, rows);
-      const sb = await b.start(prompt, 0, rows);
+      const [sa, sb] = [await a.start(prompt, 0, rows), await b.start(prompt, 0, rows)];
+      return { golden, a, b, sa, sb, tokens: Int32Array.from(inputs.map((_, i) => 440 + i)) };
+    };
+
+    it('over 12 steps for 3 rows, after the rows are reordered too (≤ 1e-4 of the logits range)', async () => {
+      const { a, b, sa, sb, tokens: first } = await startPair();
       expect(maxAbsDiff(sa.last, sb.last)).toBeLessThan(1e-4 * range(sa.last));
-      let tokens = Int32Array.from(inputs.map((_, i) => 440 + i));
+      let tokens = first;
       for (let step = 0; step < 12; step++) {
         if (step === 6) {
           // Rows leave and swap, as when hypotheses finish or beams reorder.
@@ -217,19 +221,10 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
     });
 
     it('the greedy head picks the argmax of the masked logits and its log-softmax, as JS does on the exported logits', async () => {
-      const golden = loadGolden();
-      const inputs = golden.inputs.slice(0, 3);
-      const features = goldenFeatures(inputs.length);
-      const enc = await exported.encode(features, inputs.length);
-      const a = exported.decoderSession(enc);
-      const b = rewritten.decoderSession(enc);
+      const { golden, a, b, tokens: first } = await startPair();
       expect(a.greedyInGraph).toBe(false);
       expect(b.greedyInGraph).toBe(true);
-      const rows = Int32Array.from(inputs.map((_, i) => i));
-      const prompt = Int32Array.from(golden.prompts.timestamps);
-      await a.start(prompt, 0, rows);
-      await b.start(prompt, 0, rows);
-      let tokens = Int32Array.from(inputs.map((_, i) => 440 + i));
+      let tokens = first;
       const V = exported.shape.vocabSize;
       for (let step = 0; step < 8; step++) {
         const logits = await a.step(tokens);
