@@ -64,13 +64,15 @@ describe('encoder graph rewrite: self-attention fused into MultiHeadAttention', 
     expect(r.rewrite.fused).toBe(2);
   });
 
-  it('refuses a float16 encoder, a rewritten one, a non-encoder and garbage, saying why', () => {
+  it('refuses a float16 encoder, a rewritten one, a non-encoder, a wrong head count and garbage, saying why', () => {
     expect(rewriteEncoder(readFileSync(encoderFile('_fp16')), HEADS)).toEqual({ ok: false, why: "its weights are float16 (onnxruntime's CPU MultiHeadAttention is float32 only)" });
     const once = rewriteEncoder(readFileSync(encoderFile()), HEADS);
     if (!once.ok) throw new Error(once.why);
     expect(rewriteEncoder(once.rewrite.model, HEADS)).toEqual({ ok: false, why: 'no self-attention block has the Q·Kᵀ → Softmax → ·V pattern' });
     expect(rewriteEncoder(readFileSync(join(tinyModelDir, 'onnx/decoder_model_merged.onnx')), HEADS)).toEqual({ ok: false, why: 'the encoder has no input_features input' });
     expect(rewriteEncoder(readFileSync(encoderFile()), 0)).toEqual({ ok: false, why: 'the config gives no encoder_attention_heads' });
+    // A config that disagrees with the graph's own head split would fuse the wrong attention.
+    expect(rewriteEncoder(readFileSync(encoderFile()), 8)).toEqual({ ok: false, why: 'its attention splits into 4 heads, config.json says 8' });
     const garbage = rewriteEncoder(Uint8Array.from([0x3a, 0xff, 0xff, 0xff, 0x0f, 1, 2]), HEADS);
     expect(garbage.ok).toBe(false);
     if (!garbage.ok) expect(garbage.why).toMatch(/could not be parsed/);

@@ -15,7 +15,7 @@
  * where Q and V are Reshape(q) seen through Transposes that compose to (0,2,1,3), K is
  * Reshape(k) through Transposes composing to (0,2,3,1), and q, k, v are [B, S, d_model].
  * The Reshape at the end is replaced by MultiHeadAttention(q, k, v) with num_heads from the
- * config and the constant as its scale (1 without one: a pre-scaled q is fed as it is);
+ * config (checked against the graph's reshape where it is a constant) and the constant as its scale (1 without one: a pre-scaled q is fed as it is);
  * whatever only fed the old block is then dropped. Float32 encoders only: the CPU kernel
  * has no float16 version.
  */
@@ -52,6 +52,35 @@ function scalarFloat(w: Wire, tensor: Field): number | null {
   const data = tf.find((f) => f.no === 4);
   if (!data || data.end - data.valStart !== 4) return null;
   return new DataView(w.buf.buffer, w.buf.byteOffset + data.valStart, 4).getFloat32(0, true);
+}
+
+/** The values of an int64 TensorProto (initializer or Constant value), or null. */
+function int64Values(w: Wire, tensor: Field): number[] | null {
+  const tf = w.fields(tensor.valStart, tensor.end);
+  if (w.ints(tf, 2)[0] !== 7) return null;
+  const raw = tf.find((f) => f.no === 9);
+  if (raw) {
+    const view = new DataView(w.buf.buffer, w.buf.byteOffset + raw.valStart, raw.end - raw.valStart);
+    return Array.from({ length: view.byteLength / 8 }, (_, i) => Number(view.getBigInt64(i * 8, true)));
+  }
+  // int64_data: varints (two's complement for negatives, which a shape may hold as −1).
+  const out: number[] = [];
+  for (const f of tf) {
+    if (f.no !== 7) continue;
+    let p = f.valStart;
+    while (p < f.end) {
+      let v = 0n;
+      let shift = 0n;
+      for (;;) {
+        const b = w.buf[p++]!;
+        v |= BigInt(b & 0x7f) << shift;
+        shift += 7n;
+        if (b < 0x80) break;
+      }
+      out.push(Number(BigInt.asIntN(64, v)));
+    }
+  }
+  return out;
 }
 
 /** AttributeProto of type FLOAT. */
@@ -107,6 +136,24 @@ function rewrite(w: Wire, heads: number): EncoderRewriteResult {
     const t = n?.op === 'Constant' ? attribute(w, n, 'value')?.find((a) => a.no === 5) : undefined;
     return t ? scalarFloat(w, t) : null;
   };
+  const ints = (name: string): number[] | null => {
+    const init = initializers.get(name);
+    if (init) return int64Values(w, init);
+    const n = producer.get(name);
+    if (n?.op === 'Unsqueeze') return ints(n.inputs[0]!);
+    const t = n?.op === 'Constant' ? attribute(w, n, 'value')?.find((a) => a.no === 5) : undefined;
+    return t ? int64Values(w, t) : null;
+  };
+  /** The number of heads a [B, S, heads, head_dim] Reshape splits into, where its shape can be read. */
+  const headsOf = (reshape: NodeInfo): number | null => {
+    const direct = ints(reshape.inputs[1]!);
+    if (direct) return direct.length === 4 ? direct[2]! : null;
+    const concat = producer.get(reshape.inputs[1]!);
+    if (concat?.op !== 'Concat' || concat.inputs.length !== 4) return null;
+    const h = ints(concat.inputs[2]!);
+    return h?.length === 1 ? h[0]! : null;
+  };
+  let headsMismatch: string | null = null;
   const castToFloat = (n: NodeInfo | undefined): boolean => n?.op === 'Cast' && attributeInt(w, n, 'to') === 1;
   const only = (name: string): NodeInfo | undefined => {
     const c = consumers.get(name) ?? [];
@@ -164,10 +211,16 @@ function rewrite(w: Wire, heads: number): EncoderRewriteResult {
     const reshapes = (consumers.get(t.outputs[0]!) ?? []).filter((c) => c.op === 'Reshape' && c.inputs[0] === t.outputs[0]);
     if (reshapes.length !== 1) continue;
     const out = reshapes[0]!;
+    const graphHeads = headsOf(q.reshape);
+    if (graphHeads !== null && graphHeads !== heads) {
+      headsMismatch = `its attention splits into ${graphHeads} heads, config.json says ${heads}`;
+      continue;
+    }
     const inputs = [q.reshape.inputs[0]!, k.reshape.inputs[0]!, v.reshape.inputs[0]!];
     replaced.set(out, { chunks: mhaNode(inputs[0]!, inputs[1]!, inputs[2]!, out.outputs[0]!, heads, scale, index++), inputs });
   }
-  if (replaced.size === 0) return { ok: false, why: 'no self-attention block has the Q·Kᵀ → Softmax → ·V pattern' };
+  if (replaced.size === 0) return { ok: false, why: headsMismatch ?? 'no self-attention block has the Q·Kᵀ → Softmax → ·V pattern' };
+  if (headsMismatch) return { ok: false, why: headsMismatch };
 
   // Keep what the graph outputs still need, with the replacements in place.
   const live = new Set<NodeInfo>();

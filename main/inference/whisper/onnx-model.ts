@@ -112,8 +112,8 @@ export class WhisperOnnxModel {
 
   /**
    * Open both sessions; the caller picks the files and the session options (EP, threads).
-   * `rewrite` (default on) lets a CPU session take the decoder with its cross-attention keys
-   * pre-transposed when the graph has the pattern for it (decoder-graph.ts).
+   * `rewrite` (default on) lets a CPU session take both graphs edited where they have the
+   * patterns for it (encoder-graph.ts, decoder-graph.ts).
    */
   static async load(dir: string, encoderFile: string, decoderFile: string, options: ort.InferenceSession.SessionOptions, rewrite = true): Promise<WhisperOnnxModel> {
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, number | undefined>;
@@ -121,7 +121,7 @@ export class WhisperOnnxModel {
     // instead of pinning peak memory for the life of the session.
     const enc = await openEncoder(encoderFile, { ...options, enableCpuMemArena: false }, rewrite, config.encoder_attention_heads ?? 0);
     const encoder = enc.session;
-    let opened: { session: ort.InferenceSession; rewrite: GraphRewrite };
+    let opened: { session: ort.InferenceSession; rewrite: DecoderGraphRewrite };
     try {
       opened = await openDecoder(decoderFile, options, rewrite);
     } catch (e) {
@@ -207,7 +207,9 @@ export interface GraphRewrite {
   encoderSummary: string;
 }
 
-/** Larger decoders load as exported: the rewrite holds the file and its rewritten copy in memory at once. */
+type DecoderGraphRewrite = Omit<GraphRewrite, 'encoderSummary'>;
+
+/** Larger graphs load as exported: the rewrite holds the file and its rewritten copy in memory at once. */
 const REWRITE_MAX_BYTES = 2 ** 30;
 
 /** Why a graph is loaded as exported before looking at it, or null when it may be rewritten. */
@@ -250,8 +252,8 @@ function usesCuda(options: ort.InferenceSession.SessionOptions): boolean {
  * onnxruntime's MatMulScaleFusion is turned off when the keys are transposed: folded into
  * the product as alpha ≠ 1, the attention scale sends MLAS back to packing the keys.
  */
-async function openDecoder(file: string, options: ort.InferenceSession.SessionOptions, allowed: boolean): Promise<{ session: ort.InferenceSession; rewrite: GraphRewrite }> {
-  const none = (why: string) => ({ transposedKeys: new Set<string>(), stepOutputs: new Map<string, string>(), greedyHead: false, summary: `decoder loaded as exported: ${why}`, encoderSummary: '' });
+async function openDecoder(file: string, options: ort.InferenceSession.SessionOptions, allowed: boolean): Promise<{ session: ort.InferenceSession; rewrite: DecoderGraphRewrite }> {
+  const none = (why: string) => ({ transposedKeys: new Set<string>(), stepOutputs: new Map<string, string>(), greedyHead: false, summary: `decoder loaded as exported: ${why}` });
   let why = rewriteRefused(file, options, allowed);
   if (why === null) {
     // The file's bytes live only for the call: the rewrite copies what it keeps.
@@ -270,7 +272,7 @@ async function openDecoder(file: string, options: ort.InferenceSession.SessionOp
         const keys = keysWhy ? `cross-attention keys read as exported (${keysWhy})` : `cross-attention keys pre-transposed after step 1 (${n} layer${n === 1 ? '' : 's'})`;
         const steps = stepWhy ? `self-attention cache fetched whole each step (${stepWhy})` : `self-attention cache grown in place (${stepOutputs.size} tensors)`;
         const greedy = greedyWhy ? `greedy tokens picked in JS (${greedyWhy})` : 'greedy tokens picked in the graph';
-        return { session, rewrite: { transposedKeys: new Set(transposedInputs), stepOutputs, greedyHead, summary: `${keys}; ${steps}; ${greedy}`, encoderSummary: '' } };
+        return { session, rewrite: { transposedKeys: new Set(transposedInputs), stepOutputs, greedyHead, summary: `${keys}; ${steps}; ${greedy}` } };
       } catch (e) {
         why = `the rewritten graph did not load (${(e as Error).message.split('\n')[0]})`;
       }
