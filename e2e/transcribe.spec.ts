@@ -78,3 +78,16 @@ test('a file dropped on the drop zone is transcribed, shown and exported as SRT'
   if (hasDemo) expect(cues.map((q) => q.text).join(' ')).toContain(spoken);
   expect(errors).toEqual([]);
 });
+
+test('after a transcription the Models page says what the engine changed in each graph at load', async ({ page }) => {
+  const errors = await openConsole(page, c);
+  await page.getByTestId('nav-models').click();
+  await expect(page.getByTestId('page-models')).toBeVisible();
+  // The demo model's encoder is convolutional (no attention to fuse); the test model's has two blocks.
+  await expect(page.getByTestId('model-encoder-rewrite')).toContainText(
+    hasDemo ? 'encoder loaded as exported: no self-attention block has the Q·Kᵀ → Softmax → ·V pattern' : 'self-attention fused into MultiHeadAttention (2 layers)',
+  );
+  await expect(page.getByTestId('model-graph-rewrite')).toContainText('greedy tokens picked in the graph');
+  await page.screenshot({ path: 'test-results/e2e/screens/models-graph-rewrites.png' });
+  expect(errors).toEqual([]);
+});
