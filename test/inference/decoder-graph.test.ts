@@ -9,6 +9,7 @@ import { decodeRows } from '../../main/inference/whisper/decoding';
 import { argmax, logSumExp } from '../../main/inference/whisper/logits-filters';
 import { WhisperTokenizer } from '../../main/inference/whisper/tokenizer';
 import { WhisperOnnxModel } from '../../main/inference/whisper/onnx-model';
+import { onnxSkeleton } from '../../main/inference/whisper/onnx-skeleton';
 import { goldenFeatures, loadGolden, maxAbsDiff, tinyModelDir } from './golden';
 
 const opts = sessionOptions({ device: 'cpu', deviceId: 0, threads: 1, optimize: true }, 'cpu');
@@ -124,15 +125,24 @@ describe('decoder graph rewrite: cross-attention keys pre-transposed, step rows 
     expect(noLogits.rewrite.stepOutputs.size).toBe(4);
   });
 
-  it('loads a decoder whose weights are in an external data file as exported, and says why', async () => {
+  it('rewrites a decoder whose weights live in an external data file too, reading them from there', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wx-extdata-'));
     cpSync(tinyModelDir, dir, { recursive: true });
-    writeFileSync(join(dir, 'onnx/decoder_model_merged.onnx_data'), '');
+    // An export with external data: the graph in decoder_model_merged.onnx, the weights in
+    // another file of the folder that its initializers reference.
+    cpSync(decoderFile(), join(dir, 'onnx/decoder_weights.bin'));
+    const { model, externalized } = onnxSkeleton(join(dir, 'onnx/decoder_weights.bin'));
+    expect(externalized).toBeGreaterThan(10);
+    writeFileSync(join(dir, 'onnx/decoder_model_merged.onnx'), model);
     const m = await WhisperOnnxModel.load(dir, join(dir, 'onnx/encoder_model.onnx'), join(dir, 'onnx/decoder_model_merged.onnx'), opts);
-    expect(m.graphRewrite.summary).toBe('decoder loaded as exported: its weights are in an external data file, which a graph loaded from memory cannot find');
-    expect(m.graphRewrite.transposedKeys.size).toBe(0);
-    expect(m.graphRewrite.stepOutputs.size).toBe(0);
-    await m.release();
+    const plain = await open('', false);
+    expect(m.graphRewrite.summary).toBe(BOTH);
+    const golden = loadGolden();
+    const enc = await plain.encode(goldenFeatures(2), 2);
+    const prompt = Int32Array.from(golden.prompts.timestamps);
+    const [a, b] = [await plain.decoderSession(enc).start(prompt, 0, Int32Array.of(0, 1)), await m.decoderSession(enc).start(prompt, 0, Int32Array.of(0, 1))];
+    expect(maxAbsDiff(a.last, b.last)).toBeLessThan(1e-4 * range(a.last));
+    await Promise.all([m.release(), plain.release()]);
     rmSync(dir, { recursive: true, force: true });
   });
 

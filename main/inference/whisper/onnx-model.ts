@@ -3,12 +3,13 @@
  * and the merged decoder (one graph, `If` on use_cache_branch). Tensor dtypes and cache
  * shapes come from session.inputMetadata, so fp32, fp16 and int8 exports all run here.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { ConsoleError } from '../../core/errors';
 import { GREEDY, rewriteDecoder } from './decoder-graph';
 import { rewriteEncoder } from './encoder-graph';
+import { onnxSkeleton } from './onnx-skeleton';
 import type { DecoderSession, GreedyStep, StartLogits } from './decoding';
 import { floatArrayToHalf, halfArrayToFloat } from './half';
 import { SelfAttentionCache } from './self-cache';
@@ -209,16 +210,27 @@ export interface GraphRewrite {
 
 type DecoderGraphRewrite = Omit<GraphRewrite, 'encoderSummary'>;
 
-/** Larger graphs load as exported: the rewrite holds the file and its rewritten copy in memory at once. */
-const REWRITE_MAX_BYTES = 2 ** 30;
-
 /** Why a graph is loaded as exported before looking at it, or null when it may be rewritten. */
-function rewriteRefused(file: string, options: ort.InferenceSession.SessionOptions, allowed: boolean): string | null {
+function rewriteRefused(options: ort.InferenceSession.SessionOptions, allowed: boolean): string | null {
   if (!allowed) return 'rewrite turned off';
   if (usesCuda(options)) return 'the rewrite is for the CPU kernels; CUDA sessions take the graph as exported';
-  if (existsSync(`${file}_data`) || existsSync(`${file}.data`)) return 'its weights are in an external data file, which a graph loaded from memory cannot find';
-  if (statSync(file).size > REWRITE_MAX_BYTES) return `the file is over ${REWRITE_MAX_BYTES / 2 ** 30} GiB; rewriting it would hold a second copy in memory while loading`;
   return null;
+}
+
+/**
+ * The graph of `file` without its weights (onnx-skeleton.ts) and the session options that
+ * let onnxruntime load an edited copy from memory, reading the weights from the file's folder.
+ */
+function skeletonOf(file: string, options: ort.InferenceSession.SessionOptions): { bytes: Uint8Array; options: ort.InferenceSession.SessionOptions } | { why: string } {
+  let bytes: Uint8Array;
+  try {
+    bytes = onnxSkeleton(file).model;
+  } catch (e) {
+    return { why: `the file could not be read for the rewrite: ${(e as Error).message}` };
+  }
+  const extra = (options.extra ?? {}) as Record<string, unknown>;
+  const session = { ...((extra.session as Record<string, unknown> | undefined) ?? {}), model_external_initializers_file_folder_path: dirname(file) };
+  return { bytes, options: { ...options, extra: { ...extra, session } } };
 }
 
 /**
@@ -226,12 +238,15 @@ function rewriteRefused(file: string, options: ort.InferenceSession.SessionOptio
  * graph has the pattern (encoder-graph.ts); otherwise (or if that graph will not load) as it is.
  */
 async function openEncoder(file: string, options: ort.InferenceSession.SessionOptions, allowed: boolean, heads: number): Promise<{ session: ort.InferenceSession; summary: string }> {
-  let why = rewriteRefused(file, options, allowed);
-  if (why === null) {
-    const r = rewriteEncoder(readFileSync(file), heads);
+  const refused = rewriteRefused(options, allowed);
+  const skeleton = refused === null ? skeletonOf(file, options) : { why: refused };
+  let why: string;
+  if ('why' in skeleton) why = skeleton.why;
+  else {
+    const r = rewriteEncoder(skeleton.bytes, heads);
     if (r.ok) {
       try {
-        const session = await ort.InferenceSession.create(r.rewrite.model, options);
+        const session = await ort.InferenceSession.create(r.rewrite.model, skeleton.options);
         return { session, summary: `self-attention fused into MultiHeadAttention (${r.rewrite.fused} layer${r.rewrite.fused === 1 ? '' : 's'})` };
       } catch (e) {
         why = `the rewritten graph did not load (${(e as Error).message.split('\n')[0]})`;
@@ -254,17 +269,19 @@ function usesCuda(options: ort.InferenceSession.SessionOptions): boolean {
  */
 async function openDecoder(file: string, options: ort.InferenceSession.SessionOptions, allowed: boolean): Promise<{ session: ort.InferenceSession; rewrite: DecoderGraphRewrite }> {
   const none = (why: string) => ({ transposedKeys: new Set<string>(), stepOutputs: new Map<string, string>(), greedyHead: false, summary: `decoder loaded as exported: ${why}` });
-  let why = rewriteRefused(file, options, allowed);
-  if (why === null) {
-    // The file's bytes live only for the call: the rewrite copies what it keeps.
-    const r = rewriteDecoder(readFileSync(file));
+  const refused = rewriteRefused(options, allowed);
+  const skeleton = refused === null ? skeletonOf(file, options) : { why: refused };
+  let why: string;
+  if ('why' in skeleton) why = skeleton.why;
+  else {
+    const r = rewriteDecoder(skeleton.bytes);
     if (r.ok) {
       const { transposedInputs, keysWhy, stepOutputs, stepWhy, greedyHead, greedyWhy } = r.rewrite;
-      let sessionOptions = options;
+      let sessionOptions = skeleton.options;
       if (transposedInputs.length > 0) {
-        const extra = (options.extra ?? {}) as Record<string, unknown>;
+        const extra = (sessionOptions.extra ?? {}) as Record<string, unknown>;
         const optimization = { ...((extra.optimization as Record<string, unknown> | undefined) ?? {}), disable_specified_optimizers: 'MatMulScaleFusion' };
-        sessionOptions = { ...options, extra: { ...extra, optimization } };
+        sessionOptions = { ...sessionOptions, extra: { ...extra, optimization } };
       }
       try {
         const session = await ort.InferenceSession.create(r.rewrite.model, sessionOptions);
