@@ -16,45 +16,55 @@ export interface Field {
 /** A message as byte chunks (views into the source buffer where unchanged). */
 export type Chunks = Uint8Array[];
 
+/** A base-128 varint at pos of a byte source of `size` bytes → [value, position after it]. */
+export function readVarint(byteAt: (pos: number) => number, size: number, pos: number): [number, number] {
+  let result = 0;
+  let mul = 1;
+  for (;;) {
+    if (pos >= size) throw new Error('truncated varint');
+    const b = byteAt(pos++);
+    result += (b & 0x7f) * mul;
+    if (b < 0x80) return [result, pos];
+    mul *= 128;
+    if (mul > 2 ** 63) throw new Error('varint too long');
+  }
+}
+
+/** The fields of the message in [start, end) of a byte source, headers only (its varint reader given). */
+export function scanFields(varint: (pos: number) => [number, number], start: number, end: number): Field[] {
+  const out: Field[] = [];
+  let pos = start;
+  while (pos < end) {
+    const fStart = pos;
+    const [key, p1] = varint(pos);
+    const no = Math.floor(key / 8);
+    const wt = key % 8;
+    let valStart = p1;
+    let fEnd: number;
+    if (wt === 0) fEnd = varint(p1)[1];
+    else if (wt === 1) fEnd = p1 + 8;
+    else if (wt === 5) fEnd = p1 + 4;
+    else if (wt === 2) {
+      const [len, p2] = varint(p1);
+      valStart = p2;
+      fEnd = p2 + len;
+    } else throw new Error(`unsupported wire type ${wt}`);
+    if (fEnd > end) throw new Error('field runs past its message');
+    out.push({ no, wt, start: fStart, valStart, end: fEnd });
+    pos = fEnd;
+  }
+  return out;
+}
+
 export class Wire {
   constructor(readonly buf: Uint8Array) {}
 
   varint(pos: number): [number, number] {
-    let result = 0;
-    let mul = 1;
-    for (;;) {
-      if (pos >= this.buf.length) throw new Error('truncated varint');
-      const b = this.buf[pos++]!;
-      result += (b & 0x7f) * mul;
-      if (b < 0x80) return [result, pos];
-      mul *= 128;
-      if (mul > 2 ** 63) throw new Error('varint too long');
-    }
+    return readVarint((p) => this.buf[p]!, this.buf.length, pos);
   }
 
   fields(start: number, end: number): Field[] {
-    const out: Field[] = [];
-    let pos = start;
-    while (pos < end) {
-      const fStart = pos;
-      const [key, p1] = this.varint(pos);
-      const no = Math.floor(key / 8);
-      const wt = key % 8;
-      let valStart = p1;
-      let fEnd: number;
-      if (wt === 0) fEnd = this.varint(p1)[1];
-      else if (wt === 1) fEnd = p1 + 8;
-      else if (wt === 5) fEnd = p1 + 4;
-      else if (wt === 2) {
-        const [len, p2] = this.varint(p1);
-        valStart = p2;
-        fEnd = p2 + len;
-      } else throw new Error(`unsupported wire type ${wt}`);
-      if (fEnd > end) throw new Error('field runs past its message');
-      out.push({ no, wt, start: fStart, valStart, end: fEnd });
-      pos = fEnd;
-    }
-    return out;
+    return scanFields((p) => this.varint(p), start, end);
   }
 
   str(f: Field): string {

@@ -16,7 +16,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
-import { type Chunks, type Field, joinChunks, lengthField, stringField } from './onnx-proto';
+import { type Chunks, type Field, joinChunks, lengthField, readVarint, scanFields, stringField } from './onnx-proto';
 
 /** Initializers below this many bytes of raw_data stay inline (not worth a reference). */
 const MIN_EXTERNAL_BYTES = 1024;
@@ -25,7 +25,7 @@ class FileReader {
   private readonly fd: number;
   readonly size: number;
   /** A window of the file for the many small header reads. */
-  private window = Buffer.alloc(64 * 1024);
+  private readonly window = Buffer.alloc(64 * 1024);
   private windowStart = 0;
   private windowEnd = 0;
 
@@ -49,16 +49,7 @@ class FileReader {
   }
 
   varint(pos: number): [number, number] {
-    let result = 0;
-    let mul = 1;
-    for (;;) {
-      if (pos >= this.size) throw new Error('truncated varint');
-      const b = this.byte(pos++);
-      result += (b & 0x7f) * mul;
-      if (b < 0x80) return [result, pos];
-      mul *= 128;
-      if (mul > 2 ** 63) throw new Error('varint too long');
-    }
+    return readVarint((p) => this.byte(p), this.size, pos);
   }
 
   bytes(start: number, end: number): Uint8Array {
@@ -74,28 +65,7 @@ class FileReader {
 
   /** The fields of the message in [start, end), headers only. */
   fields(start: number, end: number): Field[] {
-    const out: Field[] = [];
-    let pos = start;
-    while (pos < end) {
-      const fStart = pos;
-      const [key, p1] = this.varint(pos);
-      const no = Math.floor(key / 8);
-      const wt = key % 8;
-      let valStart = p1;
-      let fEnd: number;
-      if (wt === 0) fEnd = this.varint(p1)[1];
-      else if (wt === 1) fEnd = p1 + 8;
-      else if (wt === 5) fEnd = p1 + 4;
-      else if (wt === 2) {
-        const [len, p2] = this.varint(p1);
-        valStart = p2;
-        fEnd = p2 + len;
-      } else throw new Error(`unsupported wire type ${wt}`);
-      if (fEnd > end) throw new Error('field runs past its message');
-      out.push({ no, wt, start: fStart, valStart, end: fEnd });
-      pos = fEnd;
-    }
-    return out;
+    return scanFields((p) => this.varint(p), start, end);
   }
 }
 
