@@ -19,7 +19,7 @@
  * whatever only fed the old block is then dropped. Float32 encoders only: the CPU kernel
  * has no float16 version.
  */
-import { attribute, attributeInt, type Chunks, type Field, intAttribute, joinChunks, lengthField, type NodeInfo, nodeInfo, stringField, valueInfoElemType, valueInfoName, Wire } from './onnx-proto';
+import { attribute, attributeInt, type Chunks, type Field, intAttribute, joinChunks, lengthField, type NodeInfo, nodeInfo, signedVarint, stringField, valueInfoElemType, valueInfoName, Wire } from './onnx-proto';
 
 export interface EncoderRewrite {
   /** The rewritten model, to create the session from. */
@@ -67,17 +67,10 @@ function int64Values(w: Wire, tensor: Field): number[] | null {
   const out: number[] = [];
   for (const f of tf) {
     if (f.no !== 7) continue;
-    let p = f.valStart;
-    while (p < f.end) {
-      let v = 0n;
-      let shift = 0n;
-      for (;;) {
-        const b = w.buf[p++]!;
-        v |= BigInt(b & 0x7f) << shift;
-        shift += 7n;
-        if (b < 0x80) break;
-      }
-      out.push(Number(BigInt.asIntN(64, v)));
+    for (let p = f.valStart; p < f.end; ) {
+      const [v, next] = signedVarint(w.buf, p);
+      out.push(v);
+      p = next;
     }
   }
   return out;

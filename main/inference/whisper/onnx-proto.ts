@@ -149,14 +149,20 @@ export function attribute(w: Wire, node: NodeInfo, name: string): Field[] | null
 /** An attribute's int value (AttributeProto.i, signed int64), or null when absent. */
 export function attributeInt(w: Wire, node: NodeInfo, name: string): number | null {
   const f = attribute(w, node, name)?.find((x) => x.no === 3 && x.wt === 0);
-  if (!f) return null;
+  return f ? signedVarint(w.buf, f.valStart)[0] : null;
+}
+
+/** A varint read as a signed int64 (two's complement: −1 is ten bytes) → [value, position after it]. */
+export function signedVarint(buf: Uint8Array, pos: number): [number, number] {
   let v = 0n;
   let shift = 0n;
-  for (let p = f.valStart; p < f.end; p++) {
-    v |= BigInt(w.buf[p]! & 0x7f) << shift;
+  for (;;) {
+    if (pos >= buf.length) throw new Error('truncated varint');
+    const b = buf[pos++]!;
+    v |= BigInt(b & 0x7f) << shift;
     shift += 7n;
+    if (b < 0x80) return [Number(BigInt.asIntN(64, v)), pos];
   }
-  return Number(BigInt.asIntN(64, v));
 }
 
 export function lastField(fields: Field[], no: number): number {
